@@ -1,0 +1,119 @@
+"""The one event model every source produces and every analysis step reads.
+
+An :class:`Event` is a point in time with a citation URL that opens the original. Source-specific
+detail lives in ``attrs`` under these documented keys, so analysis never reaches back into a raw
+payload:
+
+==============  =====================================================================================
+kind            attrs
+==============  =====================================================================================
+deploy          repo, sha, ref, environment, deployment_id, state (success|failure|error|inactive|
+                in_progress), finished_at (ISO), rollback (bool), rollback_to (sha), version,
+                canary (bool), config_only (bool), change_size (lines, when known)
+merge           repo, number, sha (merge commit), base, additions, deletions, changed_files, labels,
+                revert_of (PR number, when a revert), config_only (bool)
+commit          repo, sha
+release         repo, tag
+workflow_run    repo, workflow, conclusion, head_sha
+config          system, key, old, new (a config rollout from a change feed or a config repo)
+flag            flag_key, project, environment, action (on|off|rollout|targeting|other),
+                rollout_from, rollout_to (percent), targets
+alert           alertname, state (firing|resolved), severity, rule_uid, ends_at (ISO)
+annotation      tags (list), dashboard_uid, panel_id, time_end (ISO)
+message         channel, channel_name, ts, thread_ts, reply_count, user_id
+utterance       recording_id, offset_seconds, end_offset_seconds, speaker
+ticket          key, issue_type, status, priority, labels, components, links
+                [{type, direction, key}], created, resolved, project
+status_change   key, field, old, new
+==============  =====================================================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from afteraction.model.time import UtcDatetime
+
+__all__ = ["CHANGE_KINDS", "Event", "EventKind", "MetricSeries", "event_id"]
+
+
+class EventKind(StrEnum):
+    DEPLOY = "deploy"
+    MERGE = "merge"
+    COMMIT = "commit"
+    RELEASE = "release"
+    WORKFLOW_RUN = "workflow_run"
+    CONFIG = "config"
+    FLAG = "flag"
+    ALERT = "alert"
+    ANNOTATION = "annotation"
+    MESSAGE = "message"
+    UTTERANCE = "utterance"
+    TICKET = "ticket"
+    STATUS_CHANGE = "status_change"
+
+
+CHANGE_KINDS = frozenset({EventKind.DEPLOY, EventKind.MERGE, EventKind.CONFIG, EventKind.FLAG})
+"""The kinds that can be a suspect: something a person or a pipeline changed."""
+
+
+def event_id(source: str, kind: str, source_id: str) -> str:
+    """A stable, short, readable id: the same raw record always gets the same id."""
+    digest = hashlib.sha1(f"{source}\x1f{kind}\x1f{source_id}".encode()).hexdigest()[:10]
+    return f"{source}-{kind}-{digest}"
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    source: str
+    kind: EventKind
+    at: UtcDatetime
+    source_id: str
+    url: str = Field(min_length=1, description="citation: opens the original record")
+    text: str = ""
+    actor: str | None = None
+    services: tuple[str, ...] = ()
+    attrs: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def make(cls, *, source: str, kind: EventKind | str, source_id: str, **fields: Any) -> Event:
+        """Build an event with its stable id derived from source, kind and source id."""
+        kind = EventKind(kind)
+        return cls(id=event_id(source, kind, source_id), source=source, kind=kind,
+                   source_id=source_id, **fields)
+
+
+class MetricSeries(BaseModel):
+    """One metric series over the window, as the query returned it, plus what it measures.
+
+    ``signal`` says what the series is for the analysis: ``error_ratio``, ``latency`` (seconds,
+    a quantile), ``saturation`` (0..1), ``throughput``, or ``other``. Values may be NaN where a
+    scrape is missing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    source: str
+    query: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    service: str | None = None
+    signal: str = "other"
+    unit: str = ""
+    url: str = Field(min_length=1)
+    timestamps: tuple[float, ...]
+    values: tuple[float, ...]
+
+    @field_validator("values")
+    @classmethod
+    def _same_length(cls, values: tuple[float, ...], info: Any) -> tuple[float, ...]:
+        stamps = info.data.get("timestamps")
+        if stamps is not None and len(stamps) != len(values):
+            raise ValueError(f"{len(stamps)} timestamps but {len(values)} values")
+        return values
