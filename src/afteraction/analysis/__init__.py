@@ -1,0 +1,1 @@
+"""Analysis: evidence in, findings out. Pure functions — no I/O, no clock reads."""

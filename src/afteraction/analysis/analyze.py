@@ -1,0 +1,99 @@
+"""The analysis pipeline: onset -> impact -> detection -> mitigation -> recovery -> suspects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from afteraction.analysis.decisions import Statement, find_decisions
+from afteraction.analysis.evidence import Evidence
+from afteraction.analysis.impact import Impact, assess_impact
+from afteraction.analysis.onset import Anomaly, detect_all
+from afteraction.analysis.phases import (
+    Detection,
+    Mitigation,
+    find_detection,
+    find_mitigation,
+    find_resolution,
+)
+from afteraction.analysis.related import find_related
+from afteraction.analysis.suspects import CONFIDENT, rank_suspects
+from afteraction.analysis.timeline import Milestones, build_timeline
+from afteraction.model.events import Event, EventKind
+from afteraction.model.postmortem import Related, Suspect, TimelineEntry
+
+__all__ = ["Analysis", "analyze"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    anomalies: tuple[Anomaly, ...]
+    impact: Impact
+    detection: Detection | None
+    mitigation: Mitigation | None
+    recovered_at: datetime | None
+    resolution: tuple[datetime, Event] | None
+    suspects: tuple[Suspect, ...]
+    confident: bool
+    statements: tuple[Statement, ...]
+    timeline: tuple[TimelineEntry, ...]
+    related: tuple[Related, ...]
+
+    @property
+    def milestones(self) -> Milestones:
+        return Milestones(self.impact.start, self.detection.at if self.detection else None,
+                          self.mitigation.at if self.mitigation else None, self.recovered_at,
+                          self.resolution[0] if self.resolution else None)
+
+
+def _anchor(evidence: Evidence) -> datetime | None:
+    """A first guess of when the incident was noticed, before metrics are consulted."""
+    firing = [e.at for e in evidence.events if e.kind == EventKind.ALERT
+              and e.attrs.get("state", "firing") == "firing"
+              and evidence.window.contains(e.at)]
+    ticket = [e.at for e in evidence.events if e.kind == EventKind.TICKET
+              and e.attrs.get("key") == (evidence.incident.ticket or evidence.incident.id)]
+    chat = [e.at for e in evidence.events if e.kind == EventKind.MESSAGE
+            and not e.attrs.get("subtype") and evidence.window.contains(e.at)]
+    for group in (firing, ticket, chat):
+        if group:
+            return min(group)
+    return None
+
+
+def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Analysis:
+    anomalies = detect_all(evidence.series)
+    anchor = _anchor(evidence)
+    impact = assess_impact(anomalies, anchor, evidence.incident.services)
+    statements = find_decisions(evidence.events)
+    detection = find_detection(evidence.events, impact.start, impact.services)
+    if impact.start is None and detection is not None:
+        impact = Impact(detection.at, None, impact.services, (), None)
+    mitigation = find_mitigation(evidence.events, statements, impact.start, impact.recovered_at,
+                                 impact.services)
+    recovered = impact.recovered_at
+    resolution = find_resolution(evidence.events, evidence.incident, recovered or impact.start)
+    series_services = frozenset(s.service for s in evidence.series if s.service)
+    suspects = rank_suspects(evidence.events, evidence.catalog, impact, mitigation,
+                             series_services, lookback=lookback)
+    confident = bool(suspects) and suspects[0].score >= CONFIDENT
+    milestones = Milestones(impact.start, detection.at if detection else None,
+                            mitigation.at if mitigation else None, recovered,
+                            resolution[0] if resolution else None)
+    keep = {s.id for s in suspects[:5]} | {s.event.id for s in statements}
+    milestone_of: dict[str, str] = {}
+    if detection:
+        milestone_of[detection.event.id] = "detected"
+    if mitigation:
+        milestone_of[mitigation.event.id] = "mitigated"
+    if resolution:
+        milestone_of[resolution[1].id] = "resolved"
+    keep |= set(milestone_of)
+    involved = set(impact.services) | {s.service for s in suspects[:3] if s.service}
+    timeline = build_timeline(evidence.events, milestones, keep, impact.services,
+                              evidence.window.start, evidence.window.end, milestone_of)
+    related = find_related(evidence.events, evidence.incident, involved, impact.start)
+    return Analysis(anomalies=tuple(anomalies), impact=impact, detection=detection,
+                    mitigation=mitigation, recovered_at=recovered, resolution=resolution,
+                    suspects=tuple(suspects), confident=confident, statements=tuple(statements),
+                    timeline=tuple(timeline), related=tuple(related))

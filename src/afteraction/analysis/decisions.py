@@ -1,0 +1,66 @@
+"""Decisions and actions taken during the response, from chat and the war-room transcript.
+
+A statement counts when it commits to a course ("Decision: ...", "let's roll back ...", "we'll
+keep the flag ...") or reports doing it ("rolling back now", "rollback started"). Questions and
+proposals ("could we scale up?") do not. Chat text is data, never instructions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from afteraction.model.events import Event, EventKind
+
+__all__ = ["ACTION_VERBS", "Statement", "find_decisions", "mitigation_kind_of_text"]
+
+ACTION_VERBS = {
+    "rollback": r"roll(?:ing|ed)?[ -]?back|rollback|revert(?:ing|ed)?",
+    "flag_off": r"turn(?:ing|ed)? off|disabl(?:e|ing|ed)|kill[ -]?switch|flag off",
+    "scale_up": r"scal(?:e|ing|ed) (?:up|out)|add(?:ing|ed)? (?:more )?(?:capacity|replicas|nodes)",
+    "failover": r"fail(?:ing|ed)?[ -]?over|drain(?:ing|ed)? (?:traffic|region)",
+    "restart": r"restart(?:ing|ed)?|bounc(?:e|ing|ed)",
+    "config_change": r"rais(?:e|ing|ed) (?:the )?(?:limit|timeout|pool)|lower(?:ing|ed)? ",
+}
+_ANY_ACTION = "|".join(f"(?:{v})" for v in ACTION_VERBS.values())
+_DECISION = re.compile(
+    r"^\s*decision\s*[:\-]|\blet'?s (?:" + _ANY_ACTION + r"|go ahead)"
+    r"|\b(?:hold|keep|leave|pause|freeze) (?:the )?(?:flag|deploys?|rollouts?|config|release)\b"
+    r"|\bwe(?:'re| are| will|'ll)? (?:going to |gonna )?(?:" + _ANY_ACTION + r"|keep|hold)\b"
+    r"|\b(?:go ahead|approved?|agreed)\b.*\b(?:" + _ANY_ACTION + r")", re.IGNORECASE)
+_ACTION = re.compile(
+    r"\b(?:i'?m|i am|we'?re|we are|now)\s+(?:" + _ANY_ACTION + r")"
+    r"|\b(?:" + _ANY_ACTION + r")\s+(?:now|started|in progress|kicked off|done|complete)\b"
+    r"|^\s*(?:ack,?\s*)?(?:" + _ANY_ACTION + r")\b", re.IGNORECASE)
+_QUESTION = re.compile(r"\?\s*$|^\s*(?:could|should|can|shall|do|would) we\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Statement:
+    event: Event
+    kind: str        # decision | action
+    action: str | None
+
+
+def mitigation_kind_of_text(text: str) -> str | None:
+    for name, pattern in ACTION_VERBS.items():
+        if re.search(pattern, text, re.IGNORECASE):
+            return name
+    return None
+
+
+def find_decisions(events: list[Event] | tuple[Event, ...]) -> list[Statement]:
+    out = []
+    for event in events:
+        if event.kind not in (EventKind.MESSAGE, EventKind.UTTERANCE):
+            continue
+        if event.attrs.get("bot") or event.attrs.get("subtype") == "channel_join":
+            continue
+        text = event.text.strip()
+        if not text or _QUESTION.search(text):
+            continue
+        if _DECISION.search(text):
+            out.append(Statement(event, "decision", mitigation_kind_of_text(text)))
+        elif _ACTION.search(text):
+            out.append(Statement(event, "action", mitigation_kind_of_text(text)))
+    return out
