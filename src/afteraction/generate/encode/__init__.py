@@ -17,6 +17,9 @@ ENCODERS: dict[str, str] = {
     "github": "afteraction.generate.encode.github",
     "launchdarkly": "afteraction.generate.encode.launchdarkly",
     "changes": "afteraction.generate.encode.changes",
+    "slack": "afteraction.generate.encode.slack",
+    "zoom": "afteraction.generate.encode.zoom",
+    "jira": "afteraction.generate.encode.jira",
 }
 """Source name -> encoder module. One line per source."""
 
