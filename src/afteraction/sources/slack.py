@@ -46,7 +46,8 @@ _TS = re.compile(r"^(\d{1,12})(?:\.(\d{1,6}))?$")
 _TOKEN = re.compile(r"<([^<>\n]+)>")
 _SYSTEM_SUBTYPES = frozenset({"channel_join", "channel_leave", "channel_topic", "channel_purpose",
                               "channel_name", "channel_archive", "channel_unarchive",
-                              "group_join", "group_leave"})
+                              "group_join", "group_leave", "file_share", "file_comment",
+                              "pinned_item", "bot_add", "bot_remove"})
 _LEADING_MENTION = re.compile(r"^<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
 
 
