@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -217,7 +218,10 @@ def _pull(api: _Api, repo: str, event: Event, number: int) -> tuple[dict[str, An
                "url": f"{api.api}/repos/{repo}/labels/{name}", "name": name,
                "color": _digest(name)[:6], "default": False, "description": None}
               for name in attrs.get("labels") or []]
-    body = f"Reverts {repo}#{attrs['revert_of']}" if attrs.get("revert_of") else None
+    body = str(attrs.get("body") or "") or None
+    reverts = re.compile(rf"(?mi)^\s*Reverts\s+(?:{re.escape(repo)})?#{attrs.get('revert_of')}\b")
+    if attrs.get("revert_of") and not reverts.search(body or ""):
+        body = f"Reverts {repo}#{attrs['revert_of']}" + (f"\n\n{body}" if body else "")
     issue = f"{api.api}/repos/{repo}/issues/{number}"
     html = f"{api.web}/{repo}/pull/{number}"
     user = api.user(event.actor)
