@@ -59,14 +59,21 @@ class ChannelBuilder:
     events: list[Event] = field(default_factory=list)
     _used: set[str] = field(default_factory=set)
     _replies: dict[str, int] = field(default_factory=dict)
+    _root: dict[str, str] = field(default_factory=dict)
 
     def say(self, at: float, who: Person | None, text: str, *, thread: str | None = None,
             bot: str | None = None, subtype: str | None = None) -> str:
         """Post a message; returns its ts (use it as ``thread`` to reply)."""
+        if thread:
+            # Slack threads are one level deep: a reply to a reply joins the root's thread,
+            # and a reply never predates its parent.
+            thread = self._root.get(thread, thread)
+            at = max(at, float(thread) + 1.0)
         ts = _ts(at, self._used)
         attrs: dict[str, object] = {"channel": self.channel_id, "channel_name": self.channel_name,
                                     "ts": ts}
         if thread:
+            self._root[ts] = thread
             attrs["thread_ts"] = thread
             self._replies[thread] = self._replies.get(thread, 0) + 1
         if bot:
@@ -87,8 +94,9 @@ class ChannelBuilder:
         for _ in range(count):
             at = self.rng.uniform(start, end)
             thread = None
-            if threads and self.rng.random() < 0.3:
-                thread = self.rng.choice(threads)
+            open_threads = [t for t in threads or () if float(t) < at]
+            if open_threads and self.rng.random() < 0.3:
+                thread = self.rng.choice(open_threads)
             self.say(at, self.rng.choice(people), self.rng.choice(FILLER), thread=thread)
 
     def finish(self) -> list[Event]:

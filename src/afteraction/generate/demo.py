@@ -227,12 +227,12 @@ def _channel_story(ch: ChannelBuilder, rng: random.Random, onset: float, alert_a
     ch.say(t0 + 95, p["marcus"], "checkout errors are timeouts on the inventory client, not "
            "exceptions in checkout itself. p99 to inventory is over 2s", thread=None)
     pricing = ch.say(t0 + 120, p["tomas"], f"we deployed pricing v7.11.0 at {hh(onset - 17 * MIN)}"
-                     " UTC, could it be us?", thread=ask)
+                     " UTC, could it be us?")
     ch.say(t0 + 170, p["marcus"], "pricing error rate looks flat to me", thread=pricing)
     ch.say(t0 + 200, p["tomas"], "yeah pricing latency is normal, I don't think it's us",
            thread=pricing)
     flag_thread = ch.say(t0 + 150, p["aisha"], "the checkout.recommendations-v2 flag went from "
-                         f"10% to 50% at {hh(flag_at)}, that's right before this", thread=ask)
+                         f"10% to 50% at {hh(flag_at)}, that's right before this")
     ch.say(t0 + 210, p["marcus"], "the flag only changes which widget renders, it doesn't touch "
            "the inventory client. could turn it back to be safe", thread=flag_thread)
     ch.say(t0 + 260, p["priya"], "hold the flag for now, let's not change two things at once",
@@ -240,7 +240,7 @@ def _channel_story(ch: ChannelBuilder, rng: random.Random, onset: float, alert_a
     ch.say(t0 + 180, p["aisha"], f"search v12.0.3 went out at {hh(onset - 11 * MIN)}, search "
            "looks healthy though", thread=ask)
     inv = ch.say(t0 + 240, p["elena"], f"inventory v2.14.0 started rolling out at "
-                 f"{hh(culprit_start)}: it changes the reservation query (PR #812)", thread=ask)
+                 f"{hh(culprit_start)}: it changes the reservation query (PR #812)")
     ch.say(t0 + 300, p["kenji"], "inventory pods are at 80%+ CPU and db connections are maxed",
            thread=inv)
     ch.say(t0 + 330, p["elena"], "lock waits on the reservations table are way up since the "

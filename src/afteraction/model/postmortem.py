@@ -172,4 +172,6 @@ class Postmortem(_Frozen):
     open_questions: tuple[str, ...] = ()
     sources: dict[str, SourceReport] = Field(default_factory=dict)
     key_metrics: tuple[KeyMetric, ...] = ()
+    citations: dict[str, str] = Field(default_factory=dict,
+                                      description="evidence id -> URL of every id cited above")
     provenance: dict[str, object] = Field(default_factory=dict)

@@ -1,0 +1,37 @@
+"""Small formatting helpers shared by the renderers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+__all__ = ["duration", "hms", "md_escape", "source_label"]
+
+_SOURCE_LABELS = {"github": "GitHub", "slack": "Slack", "zoom": "Zoom", "jira": "Jira",
+                  "grafana": "Grafana", "prometheus": "Prometheus",
+                  "launchdarkly": "LaunchDarkly", "changes": "change feed"}
+
+
+def hms(at: datetime | None) -> str:
+    return f"{at:%H:%M:%S}" if at else "—"
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    return f"{sign}{minutes}m {secs:02d}s"
+
+
+def md_escape(text: str) -> str:
+    """Keep chat text from breaking a Markdown table or injecting markup."""
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+            .replace("<", "&lt;").replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]"))
+
+
+def source_label(source: str) -> str:
+    return _SOURCE_LABELS.get(source, source)
