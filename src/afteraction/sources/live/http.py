@@ -26,7 +26,8 @@ import httpx
 
 from afteraction import __version__
 from afteraction.bundle.raw import RawResponse
-from afteraction.errors import AuthError, RateLimitError, SourceError, SourceTimeout
+from afteraction.errors import AuthError, RateLimitError, SourceError, SourceTimeout, TimeError
+from afteraction.model.time import parse_utc
 
 __all__ = [
     "HttpPolicy",
@@ -121,7 +122,10 @@ def wait_hint(headers: Mapping[str, str] | httpx.Headers, now: float) -> float |
         try:
             epoch = float(reset)
         except ValueError:
-            return None
+            try:  # Jira Cloud sends an ISO 8601 time
+                return max(0.0, parse_utc(reset).timestamp() - now)
+            except TimeError:
+                return None
         if epoch > 1e11:  # LaunchDarkly sends epoch milliseconds
             epoch /= 1000.0
         if epoch > 1e9:
