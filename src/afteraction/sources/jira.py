@@ -46,6 +46,14 @@ def _name(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
+def _person(value: Any) -> str | None:
+    """A user's display name (v2 users also carry a login ``name``, which is not what to show)."""
+    if isinstance(value, dict):
+        found = value.get("displayName") or value.get("name") or value.get("emailAddress")
+        return str(found) if found else None
+    return str(value) if value else None
+
+
 def _site(issue: dict[str, Any], ctx: ParseContext) -> str:
     if ctx.entry.web_url:
         return ctx.entry.web_url.rstrip("/")
@@ -116,7 +124,7 @@ def issue_events(issue: dict[str, Any], *, site: str, catalog: Catalog,
     reporter = fields.get("reporter") or fields.get("creator")
     url = f"{site}/browse/{key}"
     events = [Event.make(source="jira", kind=EventKind.TICKET, source_id=key, at=created, url=url,
-                         text=str(fields.get("summary") or ""), actor=_name(reporter),
+                         text=str(fields.get("summary") or ""), actor=_person(reporter),
                          services=services, attrs=attrs)]
     for history in _histories(issue):
         when = history.get("created")
@@ -126,7 +134,7 @@ def issue_events(issue: dict[str, Any], *, site: str, catalog: Catalog,
             raise BundleError(f"issue {key} changelog 'created' is a number, not a date-time",
                               where=where)
         at = parse_utc(str(when), where=f"{where}: {key} changelog {history.get('id')}")
-        author = _name(history.get("author"))
+        author = _person(history.get("author"))
         for item in history.get("items") or []:
             field = str(item.get("field") or item.get("fieldId") or "").lower()
             if field not in TRACKED_FIELDS:
