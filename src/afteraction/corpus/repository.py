@@ -58,14 +58,14 @@ def ensure_services(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     for i in range(0, len(wanted), _CHUNK):
         chunk = wanted[i:i + _CHUNK]
         found.update(conn.execute(select(Service.name, Service.id)
-                                  .where(Service.name.in_(chunk))).tuples().all())
+                                  .where(Service.name.in_(chunk))).all())
     missing = [n for n in wanted if n not in found]
     if missing:
         conn.execute(insert(Service), [{"name": n} for n in missing])
         for i in range(0, len(missing), _CHUNK):
             found.update(conn.execute(select(Service.name, Service.id)
                                       .where(Service.name.in_(missing[i:i + _CHUNK])))
-                         .tuples().all())
+                         .all())
     return found
 
 
@@ -123,7 +123,7 @@ def _merge_actions(conn: Connection, pm_id: int, actions: Sequence[ActionRecord]
     last_source = dict(conn.execute(
         select(ActionStatus.action_item_id, ActionStatus.source)
         .where(ActionStatus.action_item_id.in_([r.id for r in rows]))
-        .order_by(ActionStatus.at, ActionStatus.id)).tuples().all()) if rows else {}
+        .order_by(ActionStatus.id)).all()) if rows else {}
     by_key = {r.tracker_key: r for r in rows if r.tracker_key}
     by_title = {r.title: r for r in rows}
     kept: set[int] = set()
