@@ -84,7 +84,8 @@ def test_open_ticket_has_no_resolved_or_description(events: list[Event]) -> None
 def test_status_changes_with_offsets_and_noise_ignored(events: list[Event]) -> None:
     changes = [e for e in events if e.kind == EventKind.STATUS_CHANGE]
     assert [(e.at, e.actor, e.text) for e in changes] == [
-        (datetime(2026, 3, 14, 14, 5, tzinfo=UTC), "Alice Moreno", "INC-4242 priority: Medium → High"),
+        (datetime(2026, 3, 14, 14, 5, tzinfo=UTC), "Alice Moreno",
+         "INC-4242 priority: Medium → High"),
         (datetime(2026, 3, 14, 14, 5, tzinfo=UTC), "Alice Moreno", "INC-4242 Open → In Progress"),
         (datetime(2026, 3, 14, 14, 40, 30, 500000, tzinfo=UTC), "Bob Ito",
          "INC-4242 In Progress → Mitigated"),
@@ -101,7 +102,8 @@ def test_data_center_v2_shape_and_site_from_self() -> None:
     ticket, change = jira.parse(capture, CTX).events
     assert ticket.url == "https://jira.acme.internal/jira/browse/OPS-900"
     assert ticket.at == datetime(2026, 3, 14, 14, 4, tzinfo=UTC)
-    assert ticket.attrs["description"] == "Impact\nCheckout errors, see dashboard (https://grafana.acme.io/d/checkout)"
+    assert ticket.attrs["description"] == (
+        "Impact\nCheckout errors, see dashboard (https://grafana.acme.io/d/checkout)")
     assert ticket.attrs["priority"] == "Critical" and ticket.actor == "Bob Ito"
     assert (change.at, change.text) == (datetime(2026, 3, 14, 14, 10, tzinfo=UTC),
                                         "OPS-900 Open → In Progress")
@@ -180,7 +182,7 @@ def _change(key: str, at: datetime, old: str, new: str) -> Event:
 
 
 def test_round_trip_small_scenario_over_pages() -> None:
-    t = lambda h, m, s=0: datetime(2026, 3, 14, h, m, s, tzinfo=UTC)  # noqa: E731
+    t = lambda h, m, s=0: datetime(2026, 3, 14, h, m, s, tzinfo=UTC)
     events = [
         _ticket("INC-4242", t(14, 4), "Checkout 5xx after inventory deploy",
                 resolved="2026-03-14T15:00:00Z", description="Checkout returns 5xx.",

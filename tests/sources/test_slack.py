@@ -79,7 +79,8 @@ def test_human_message_text_and_attrs(events: list[Event]) -> None:
 
 def test_mentions_links_and_entities_become_plain_text(events: list[Event]) -> None:
     found = by_ts(events)
-    assert found["1773497265.000400"].text == "@Alice Moreno I think it's the deploy at 13:58 <- that one"
+    assert found["1773497265.000400"].text == (
+        "@Alice Moreno I think it's the deploy at 13:58 <- that one")
     assert found["1773497520.000600"].text == (
         "Mitigated: rolled back checkout#812 (https://github.com/acme/checkout/pull/812), "
         "errors back to normal & stable")
@@ -203,7 +204,7 @@ def small_scenario(extra: int = 0) -> Scenario:
     def at(ts: str) -> datetime:
         return slack.ts_to_datetime(ts)
 
-    t = lambda offset, micro=0: f"{base + offset}.{micro:06d}"  # noqa: E731
+    t = lambda offset, micro=0: f"{base + offset}.{micro:06d}"
     parent = t(60, 12)
     events = [
         _message(at(t(0)), t(0), "has joined the channel", actor="Alice Moreno",
@@ -262,8 +263,8 @@ def test_round_trip_pages_history_with_cursors() -> None:
 
 def test_encoder_writes_slack_mrkdwn() -> None:
     capture = slack_encoder.encode(small_scenario())
-    history = [r.json() for r in capture.responses
-               if slack.method_of(r) == "conversations.history"][0]
+    history = next(r.json() for r in capture.responses
+               if slack.method_of(r) == "conversations.history")
     texts = {m["ts"]: m for m in history["messages"]}
     declare = texts[f"{int(WINDOW.start.timestamp()) + 305}.000001"]
     assert declare["text"] == "Declaring INC-4242 &lt;checkout&gt; &amp; payments. cc <!here>"

@@ -42,8 +42,8 @@ def test_zip_export_reads_window_and_replies_from_later_day_files(export_zip: Pa
     events = parse_export(export_zip, "#inc-4242-checkout", WINDOW).events
     assert texts(events) == [
         "has joined the channel",
-        "checkout 5xx is up, who deployed? errors.png "
-        "(https://acme-eng.slack.com/files/alice/F0GRAPH01/errors.png)",
+        ("checkout 5xx is up, who deployed? errors.png "
+        "(https://acme-eng.slack.com/files/alice/F0GRAPH01/errors.png)"),
         "me, checkout v3.2.0 at 23:05 & I'm rolling it back",
         "[RESOLVED] HighErrorRate checkout",
         "noted",

@@ -31,7 +31,8 @@ from afteraction.sources.base import ParseContext, SourceData
 
 __all__ = ["Cue", "parse", "parse_vtt", "parse_vtt_file", "utterances"]
 
-_TIMING = re.compile(r"^((?:\d+:)?\d{1,2}:\d{2}[.,]\d{3})\s+-->\s+((?:\d+:)?\d{1,2}:\d{2}[.,]\d{3})")
+_STAMP = r"((?:\d+:)?\d{1,2}:\d{2}[.,]\d{3})"
+_TIMING = re.compile(rf"^{_STAMP}\s+-->\s+{_STAMP}")
 _SPEAKER = re.compile(r"^([^:?!\n]{1,64}?):\s+(.*)$", re.DOTALL)
 _TRANSCRIPTS = ("TRANSCRIPT", "CC")
 
@@ -95,7 +96,7 @@ def utterances(cues: list[Cue], *, recording_start: datetime, recording_id: str,
     events = []
     for position, cue in enumerate(cues, start=1):
         at = recording_start + timedelta(milliseconds=cue.start_ms)
-        epoch_ms = int(round(at.timestamp() * 1000))
+        epoch_ms = round(at.timestamp() * 1000)
         events.append(Event.make(
             source="zoom", kind=EventKind.UTTERANCE, source_id=f"{recording_id}/{position}",
             at=at, url=f"{url}{joiner}startTime={epoch_ms}", text=cue.text, actor=cue.speaker,

@@ -149,7 +149,8 @@ def _member(uid: str, name: str) -> dict[str, Any]:
                         "display_name_normalized": handle, "first_name": first,
                         "last_name": last, "title": "", "team": TEAM_ID,
                         "email": f"{handle}@acme.example", "status_text": "",
-                        "status_emoji": "", "avatar_hash": hashlib.md5(uid.encode()).hexdigest()[:12]}}
+                        "status_emoji": "",
+                        "avatar_hash": hashlib.md5(uid.encode()).hexdigest()[:12]}}
 
 
 def encode(scenario: Scenario, *, history_limit: int = HISTORY_LIMIT) -> RawCapture:
