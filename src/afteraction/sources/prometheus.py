@@ -60,7 +60,7 @@ SIGNALS = frozenset({"error_ratio", "latency", "saturation", "throughput", "othe
 _DURATION = re.compile(r"(?:\d+(?:ms|s|m|h|d|w|y))+")
 _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_VALUES = re.compile(r'(?<!\\)"values"\s*:\s*\[(\s*\[[^\]]*\](?:\s*,\s*\[[^\]]*\])*)\s*\]')
+_VALUES = re.compile(r'(?<!\\)"values":\[(\[[^\]]*\](?:,\[[^\]]*\])*)\]')
 _BARE = re.compile(r'\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})?\s*')
 _STRIP = str.maketrans("", "", '[]"')
 _DISCOVERY = ("/api/v1/series", "/api/v1/labels", "/api/v1/label/")
@@ -244,7 +244,8 @@ def _packed(response: RawResponse) -> tuple[dict[str, Any], list[str]]:
 
     Decoding half a million ``[t, "v"]`` pairs as Python lists costs most of a parse; numpy reads
     the cut-out text faster. Only structural ``"values"`` keys match: inside a JSON string every
-    quote is escaped, which the look-behind rejects.
+    quote is escaped, which the look-behind rejects. Only compact JSON (what Prometheus sends) is
+    cut; an indented body is decoded plainly.
     """
     segments: list[str] = []
 
@@ -333,6 +334,9 @@ def _packed_samples(text: str, grid: tuple[np.ndarray, dict[str, int]] | None, p
     stamps_text = parts[0::2]
     if grid is not None:
         points, keys = grid
+        if (len(stamps_text) == points.size and keys.get(stamps_text[0]) == 0
+                and keys.get(stamps_text[-1]) == points.size - 1):
+            return points, samples  # every step answered: nothing to look up
         try:
             index = np.array(list(map(keys.__getitem__, stamps_text)), dtype=np.intp)
             return points[index], samples

@@ -73,18 +73,22 @@ def _metric(series: MetricSeries, name: str | None) -> dict[str, str]:
     return metric
 
 
-def _values_text(series: MetricSeries, start: float, end: float) -> str:
+def _values_text(series: MetricSeries, start: float, end: float, texts: dict[float, str]) -> str:
     pairs = []
     for stamp, value in zip(series.timestamps, series.values):
-        if start - 5e-4 <= stamp <= end + 5e-4 and not math.isnan(value):
-            pairs.append(f'[{timestamp_text(stamp)},"{format_value(value)}"]')
+        if start - 5e-4 <= stamp <= end + 5e-4 and value == value:  # NaN: a missing scrape
+            text = texts.get(stamp)
+            if text is None:
+                text = texts[stamp] = timestamp_text(stamp)
+            pairs.append(f'[{text},"{format_value(value)}"]')
     return ",".join(pairs)
 
 
-def _body(members: Sequence[MetricSeries], name: str | None, start: float, end: float) -> bytes:
+def _body(members: Sequence[MetricSeries], name: str | None, start: float, end: float,
+          texts: dict[float, str]) -> bytes:
     items = []
     for series in members:
-        values = _values_text(series, start, end)
+        values = _values_text(series, start, end, texts)
         if not values:
             continue  # Prometheus returns no series without a sample in the range
         metric = json.dumps(_metric(series, name), separators=(",", ":"), sort_keys=True)
@@ -111,6 +115,7 @@ def encode(scenario: Scenario) -> RawCapture:
         if series.source == "prometheus" and series.timestamps:
             by_query.setdefault(series.query, []).append(series)
     responses = []
+    texts: dict[float, str] = {}
     for query, members in by_query.items():
         members = sorted(members, key=lambda s: sorted(s.labels.items()))
         stamps, step = _grid(members, scenario)
@@ -122,5 +127,5 @@ def encode(scenario: Scenario) -> RawCapture:
             responses.append(RawResponse(
                 url=f"{base}/api/v1/query_range", params=params, meta=dict(meta),
                 headers={"Content-Type": "application/json"},
-                body=_body(members, name, start, end)))
+                body=_body(members, name, start, end, texts)))
     return RawCapture(source="prometheus", responses=tuple(responses))
