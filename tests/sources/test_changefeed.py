@@ -1,4 +1,4 @@
-"""The change-feed parser on JSON Lines and CSV exports, its errors, the encoder and the registry."""
+"""The change-feed parser on JSON Lines and CSV exports, its errors, its encoder, the registry."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ CATALOG = Catalog(services=(
     Service(name="payments", repos=("acme/payments",)),
     Service(name="cart", flag_prefixes=("cart.",)),
 ))
-CTX = ParseContext(incident=Incident(id="INC-9"), window=Window(start=T0, end=T0 + timedelta(hours=2)),
-                   catalog=CATALOG)
+CTX = ParseContext(incident=Incident(id="INC-9"),
+                   window=Window(start=T0, end=T0 + timedelta(hours=2)), catalog=CATALOG)
 
 
 def _file(name: str) -> RawResponse:
@@ -142,8 +142,8 @@ WORLD = [
             environment="production", version="v2.14.0", rollback=False),
     _change("config", -48, "terraform apply: idle timeout 75s", ("api-gateway", "web"),
             system="terraform", key="idle_timeout", old="60", new="75"),
-    _change("flag", -9.5, "Enable new-cart for 25%", ("cart",), actor=None, flag_key="cart.new-cart",
-            action="rollout", rollout_from=5, rollout_to=25),
+    _change("flag", -9.5, "Enable new-cart for 25%", ("cart",), actor=None,
+            flag_key="cart.new-cart", action="rollout", rollout_from=5, rollout_to=25),
     _change("config", 3, "Global rate limit change", (), system="envoy", key="rl", old=1, new=2),
 ]
 

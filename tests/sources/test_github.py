@@ -202,8 +202,9 @@ def test_search_incomplete_results_and_result_cap_are_visible() -> None:
 def test_link_header_and_config_conventions() -> None:
     link = ('<https://api.github.com/repositories/7/issues?page=1>; rel="prev", '
             '<https://api.github.com/repositories/7/issues?page=3>; rel="next"')
-    assert parse_link_header(link) == {"prev": "https://api.github.com/repositories/7/issues?page=1",
-                                       "next": "https://api.github.com/repositories/7/issues?page=3"}
+    assert parse_link_header(link) == {
+        "prev": "https://api.github.com/repositories/7/issues?page=1",
+        "next": "https://api.github.com/repositories/7/issues?page=3"}
     assert parse_link_header(None) == {}
     assert is_config_repo("acme/config") and is_config_repo("acme/platform-config")
     assert not is_config_repo("acme/configurator")

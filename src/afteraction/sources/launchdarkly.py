@@ -139,7 +139,8 @@ def _entry_event(entry: dict[str, Any], response: RawResponse, ctx: ParseContext
     service = ctx.catalog.service_for_flag(key)
     return Event.make(source=SOURCE, kind=EventKind.FLAG, source_id=entry_id,
                       at=utc_from_epoch(date / 1000), url=urljoin(web.rstrip("/") + "/", site),
-                      text=comment or flag_text(key, action, attrs, str(entry.get("titleVerb") or "")),
+                      text=comment or flag_text(key, action, attrs,
+                                                str(entry.get("titleVerb") or "")),
                       actor=_actor(entry), services=(service,) if service else (), attrs=attrs)
 
 

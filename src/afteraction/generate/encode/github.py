@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -101,8 +102,8 @@ class _Api:
             body=json.dumps(body, separators=(",", ":")).encode(), meta=meta or {}))
 
     def paged(self, path: str, later_path: str, params: dict[str, str], items: list[Any], *,
-              wrap: Any = None, resource: str = "core", meta: dict[str, Any] | None = None
-              ) -> None:
+              wrap: Callable[[list[Any]], Any] | None = None, resource: str = "core",
+              meta: dict[str, Any] | None = None) -> None:
         """``items`` in pages of ``per_page``; later pages at ``later_path``, as GitHub links."""
         params = {**params, "per_page": str(self.per_page)}
         count = max(1, -(-len(items) // self.per_page))
@@ -294,6 +295,11 @@ def _config_paths(catalog: Catalog, repo: str, event: Event, count: int) -> list
     return paths
 
 
+def _search_result(total: int) -> Callable[[list[Any]], dict[str, Any]]:
+    """Wraps one page of items the way /search/issues does."""
+    return lambda chunk: {"total_count": total, "incomplete_results": False, "items": chunk}
+
+
 def _split(merges: list[Event], start: datetime, end: datetime
            ) -> list[tuple[datetime, datetime, list[Event]]]:
     """``merged:start..end`` ranges (inclusive, whole seconds) that each hold <= 1,000 results."""
@@ -377,9 +383,7 @@ def _encode_repo(api: _Api, repo: str, events: list[Event], start: datetime,
         items = [rendered[e.id][0] for e in inside]
         api.paged("/search/issues", "/search/issues",
                   {"q": query, "sort": "updated", "order": "desc"}, items, resource="search",
-                  wrap=lambda chunk, total=len(items): {"total_count": total,
-                                                        "incomplete_results": False,
-                                                        "items": chunk}, meta=meta)
+                  wrap=_search_result(len(items)), meta=meta)
         for event in inside:
             number = numbers[event.id]
             _, pull, files = rendered[event.id]
@@ -399,13 +403,14 @@ def _commit(api: _Api, repo: str, event: Event) -> dict[str, Any]:
     sha = _sha(event)
     who = {"name": event.actor or "unknown", "email": f"{event.actor or 'unknown'}@users.noreply",
            "date": _iso(event.at)}
-    return {"sha": sha, "node_id": f"C_kwDO{sha[:10]}", "url": f"{api.api}/repos/{repo}/commits/{sha}",
+    tree = _digest("tree", sha)[:40]
+    return {"sha": sha, "node_id": f"C_kwDO{sha[:10]}",
+            "url": f"{api.api}/repos/{repo}/commits/{sha}",
             "html_url": f"{api.web}/{repo}/commit/{sha}",
             "comments_url": f"{api.api}/repos/{repo}/commits/{sha}/comments",
             "commit": {"url": f"{api.api}/repos/{repo}/git/commits/{sha}", "author": who,
                        "committer": who, "message": event.text, "comment_count": 0,
-                       "tree": {"sha": _digest("tree", sha)[:40],
-                                "url": f"{api.api}/repos/{repo}/git/trees/{_digest('tree', sha)[:40]}"},
+                       "tree": {"sha": tree, "url": f"{api.api}/repos/{repo}/git/trees/{tree}"},
                        "verification": {"verified": False, "reason": "unsigned",
                                         "signature": None, "payload": None,
                                         "verified_at": None}},

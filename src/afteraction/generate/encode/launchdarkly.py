@@ -124,7 +124,8 @@ def _entry(event: Event, web: str) -> dict[str, Any]:
 def encode(scenario: Scenario, *, limit: int = LIMIT) -> RawCapture:
     """The audit-log pages a live run would have recorded for this scenario's flag events."""
     entry_cfg = scenario.entries.get("launchdarkly")
-    base = ((entry_cfg.base_url if entry_cfg else None) or "https://app.launchdarkly.com").rstrip("/")
+    base = ((entry_cfg.base_url if entry_cfg else None)
+            or "https://app.launchdarkly.com").rstrip("/")
     web = ((entry_cfg.web_url if entry_cfg else None) or base).rstrip("/")
     events = sorted(scenario.events_of("launchdarkly"), key=lambda e: (_ms(e), e.id),
                     reverse=True)
