@@ -20,6 +20,8 @@ ENCODERS: dict[str, str] = {
     "slack": "afteraction.generate.encode.slack",
     "zoom": "afteraction.generate.encode.zoom",
     "jira": "afteraction.generate.encode.jira",
+    "prometheus": "afteraction.generate.encode.prometheus",
+    "grafana": "afteraction.generate.encode.grafana",
 }
 """Source name -> encoder module. One line per source."""
 
