@@ -76,8 +76,9 @@ def evidence_from_bundle(bundle: Bundle) -> Evidence:
         events.extend(data.events)
         series.extend(data.series)
         status = "ok" if (data.events or data.series) else "no_data"
+        detail = "; ".join(x for x in (entry.detail, *data.notes) if x)
         reports[name] = SourceReport(status=entry.status if entry.status == "error" else status,
-                                     detail=entry.detail, events=len(data.events),
+                                     detail=detail, events=len(data.events),
                                      series=len(data.series))
     for name in BUILTIN_SOURCES:
         if name not in reports and name not in OPTIONAL_SOURCES:

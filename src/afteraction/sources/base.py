@@ -31,6 +31,8 @@ class ParseContext:
 class SourceData:
     events: list[Event] = field(default_factory=list)
     series: list[MetricSeries] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the parser noticed about the capture's completeness (lost pages, capped search)."""
 
 
 Parser = Callable[[RawCapture, ParseContext], SourceData]

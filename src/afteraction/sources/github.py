@@ -433,7 +433,8 @@ def _web(ctx: ParseContext) -> str:
 
 def parse(capture: RawCapture, ctx: ParseContext) -> SourceData:
     """Deploy, merge and commit events from a GitHub capture, sorted by time."""
-    for problem in completeness_problems(capture):
+    problems = completeness_problems(capture)
+    for problem in problems:
         _log.warning("github capture is incomplete: %s", problem)
     pages = _read_pages(capture)
     events: list[Event] = []
@@ -447,7 +448,7 @@ def parse(capture: RawCapture, ctx: ParseContext) -> SourceData:
     events.extend(_deploy_event(d, pages, ctx, sizes) for d in sorted(pages.deployments))
     events.extend(_commit_event(repo, sha, pages, ctx) for repo, sha in sorted(pages.commits))
     events.sort(key=lambda e: (e.at, e.id))
-    return SourceData(events=events)
+    return SourceData(events=events, notes=[f"incomplete: {p}" for p in problems])
 
 
 def completeness_problems(capture: RawCapture) -> list[str]:
