@@ -164,8 +164,8 @@ def bare_selector_name(query: str) -> str | None:
 
 
 def series_id(query: str, labels: dict[str, str]) -> str:
-    """Stable id of one series: the query and its sorted labels."""
-    key = "\x1f".join([query, *(f"{k}={v}" for k, v in sorted(labels.items()))])
+    """Stable id of one series: a hash of the query and its sorted labels."""
+    key = query + repr(sorted(labels.items()))
     return f"prometheus-series-{hashlib.sha1(key.encode()).hexdigest()[:12]}"
 
 
