@@ -88,6 +88,13 @@ def test_region_annotation_keeps_its_end_and_service_tag() -> None:
     assert drill.url == f"{GRAFANA}/api/annotations/4106"  # no dashboard: the record itself
 
 
+def test_an_annotation_returned_for_two_ranges_is_kept_once() -> None:
+    first, second = annotations(), annotations()
+    events = run(first, second)
+    assert sorted(e.source_id for e in events if e.kind == EventKind.ANNOTATION) == [
+        "4106", "4107"]
+
+
 def test_annotation_time_is_exact_epoch_milliseconds() -> None:
     body = json.dumps([{"id": 1, "alertId": 0, "time": 1717237800123, "timeEnd": 1717237800123,
                         "text": "note", "tags": [], "dashboardUID": "", "panelId": 0}])

@@ -109,6 +109,7 @@ class _Reader:
         self.org_id = int((ctx.entry.model_extra or {}).get("org_id", 1))
         self.events: list[Event] = []
         self.seen: set[tuple[str, str, int, frozenset[tuple[str, str]]]] = set()
+        self.annotation_ids: set[str] = set()
 
     def services(self, labels: dict[str, str], tags: Sequence[str] = ()) -> tuple[str, ...]:
         catalog = self.ctx.catalog
@@ -189,6 +190,10 @@ def _read_annotations(reader: _Reader, response: RawResponse) -> None:
     for position, item in enumerate(body):
         if not isinstance(item, dict):
             raise BundleError(f"annotation [{position}] is not an object", where=where)
+        ident = str(item.get("id"))
+        if ident in reader.annotation_ids:
+            continue  # a region spanning two requested ranges comes back in both
+        reader.annotation_ids.add(ident)
         field = f"annotation [{position}] (id {item.get('id')})"
         at = _millis(item.get("time"), where, f"{field} time")
         end_raw = item.get("timeEnd")
@@ -206,7 +211,7 @@ def _read_annotations(reader: _Reader, response: RawResponse) -> None:
         if end > at:
             attrs["time_end"] = to_iso(end)
         reader.events.append(Event.make(
-            source=reader.source, kind=EventKind.ANNOTATION, source_id=str(item.get("id")),
+            source=reader.source, kind=EventKind.ANNOTATION, source_id=ident,
             at=at, url=reader.dashboard_or_record(item, at, end), text=text,
             actor=str(item.get("login") or item.get("email") or "") or None,
             services=reader.services({}, tags), attrs=attrs))
