@@ -244,7 +244,9 @@ def test_encode_then_parse_gives_the_events_back() -> None:
                            entry=world.entries["grafana"])
     parsed = parse(capture, context).events
     assert len(parsed) == len(original)
-    key = lambda e: (e.at, e.kind)  # noqa: E731
+    def key(event: Event) -> tuple[datetime, str]:
+        return event.at, event.kind.value
+
     for before, after in zip(sorted(original, key=key), sorted(parsed, key=key)):
         assert (after.kind, after.at, after.services, after.text) == (
             before.kind, before.at, before.services, before.text)

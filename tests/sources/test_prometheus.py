@@ -159,6 +159,13 @@ def test_corrupt_json_and_non_json_error_pages_raise_bundle_errors() -> None:
                           params={"query": "up"}, file="prometheus/0002-query_range.json")
     with pytest.raises(BundleError, match="HTTP 502"):
         parse(capture(gateway), ctx())
+    garbled = RawResponse(url=f"{BASE}/api/v1/query_range", file="prometheus/0003-query_range.json",
+                          body=b'{"status":"success","data":{"resultType":"matrix","result":'
+                               b'[{"metric":{},"values":[[1717236000,"0.5"],[1717236015,"n/a"]]}]}}',
+                          params={"query": "up", "start": "1717236000", "end": "1717236015",
+                                  "step": "15s"})
+    with pytest.raises(BundleError, match=r"0003-query_range.json: data.result\[0\].values holds"):
+        parse(capture(garbled), ctx())
     with pytest.raises(BundleError, match="meta.signal"):
         parse(capture(response("query_range_up_pods.json", "up", meta={"signal": "errors"})),
               ctx())
@@ -280,7 +287,8 @@ def round_trip(original: list[MetricSeries], hours: float = 1) -> dict[str, Metr
 
 
 def test_encode_then_parse_gives_the_series_back() -> None:
-    ratio = 'sum by (service) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (service) (rate(http_requests_total[5m]))'
+    ratio = ('sum by (service) (rate(http_requests_total{code=~"5.."}[5m]))'
+             " / sum by (service) (rate(http_requests_total[5m]))")
     odd = [0.1 + 0.2, 1e-7, 1.5e-5, 123456789.125, math.inf, math.nan, 0.0, -2.5e21, 1 / 3]
     original = [
         metric(ratio, {"service": "checkout"}, odd, service="checkout", signal="error_ratio",

@@ -38,7 +38,7 @@ __all__ = ["alert_rule_url", "dashboard_url", "epoch_ms", "parse", "transition"]
 log = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ANNOTATION_TEXT = re.compile(r"(?P<title>.*?) \{(?P<labels>[^{}]*)\} - (?P<values>.*)", re.S)
+_ANNOTATION_TEXT = re.compile(r"(?P<title>.*?) \{(?P<labels>[^{}]*)\} - (?P<values>.*)", re.DOTALL)
 _SERVICE_TAG = re.compile(r"(?:service|svc|app)[:=](?P<name>.+)")
 _FIRING_STATES = ("alerting", "recovering")
 

@@ -36,9 +36,9 @@ from afteraction.sources.base import ParseContext, SourceData
 
 __all__ = [
     "MAX_POINTS",
-    "bare_selector_name",
     "SIGNALS",
     "PrometheusData",
+    "bare_selector_name",
     "choose_step",
     "explore_url",
     "format_duration",
@@ -76,13 +76,13 @@ class PrometheusData(SourceData):
 # -- steps and ranges (shared by the live connector and the generator) -----------------------------
 
 def choose_step(start: float, end: float, preferred: int = 15) -> int:
-    """The smallest multiple of ``preferred`` seconds that keeps one query within MAX_POINTS points."""
+    """The smallest multiple of ``preferred`` seconds keeping one query within MAX_POINTS."""
     preferred = max(1, int(preferred))
     span = max(0.0, float(end) - float(start))
     if span / preferred + 1 <= MAX_POINTS:
         return preferred
     needed = span / (MAX_POINTS - 1)
-    return int(math.ceil(needed / preferred)) * preferred
+    return math.ceil(needed / preferred) * preferred
 
 
 def split_range(start: float, end: float, step: float,
@@ -117,7 +117,7 @@ def parse_duration(text: str) -> float:
 
 def format_duration(seconds: float) -> str:
     """Seconds as a Prometheus duration: 21600 -> '6h', 5400 -> '1h30m', 90 -> '1m30s'."""
-    remaining = max(0, int(round(seconds)))
+    remaining = max(0, round(seconds))
     if remaining == 0:
         return "0s"
     parts = []
@@ -132,13 +132,13 @@ def format_duration(seconds: float) -> str:
 
 def explore_url(web_url: str, query: str, start: float, end: float, *,
                 datasource_uid: str = "prometheus", org_id: int = 1) -> str:
-    """A Grafana Explore link (``schemaVersion=1&panes=<JSON>``) showing ``query`` over the range."""
+    """A Grafana Explore link (``schemaVersion=1&panes=<JSON>``): ``query`` over the range."""
     pane = {
         "datasource": datasource_uid,
         "queries": [{"refId": "A", "expr": query, "range": True, "instant": False,
                      "datasource": {"type": "prometheus", "uid": datasource_uid},
                      "editorMode": "code"}],
-        "range": {"from": str(int(round(start * 1000))), "to": str(int(round(end * 1000)))},
+        "range": {"from": str(round(start * 1000)), "to": str(round(end * 1000))},
     }
     panes = json.dumps({"aa1": pane}, separators=(",", ":"))
     return (f"{web_url.rstrip('/')}/explore?schemaVersion=1&panes={quote(panes, safe='')}"
@@ -276,16 +276,14 @@ def _time_param(params: dict[str, str], name: str, where: str) -> float | None:
 
 
 def _grid(start: float, end: float, step: float) -> np.ndarray:
-    count = int(math.floor((end - start) / step + 1e-9)) + 1
+    count = math.floor((end - start) / step + 1e-9) + 1
     return np.round(start + step * np.arange(max(count, 1), dtype=np.float64), 3)
 
 
 def _inferred_grid(stamps: list[np.ndarray]) -> tuple[np.ndarray, float]:
     """Without start/end/step parameters: the grid the samples themselves describe."""
     every = np.unique(np.round(np.concatenate(stamps), 3)) if stamps else np.empty(0)
-    if every.size == 0:
-        return every, 0.0
-    if every.size == 1:
+    if every.size < 2:
         return every, 0.0
     step = float(np.min(np.diff(every)))
     return _grid(float(every[0]), float(every[-1]), step), step
@@ -304,8 +302,8 @@ def _exact_samples(values: Any, position: int, where: str) -> tuple[np.ndarray, 
 
 
 def timestamp_text(seconds: float) -> str:
-    """A timestamp as Prometheus writes it: whole seconds, then '.mmm' when there are milliseconds."""
-    millis = int(round(seconds * 1000))
+    """A timestamp as Prometheus writes it: whole seconds, then '.mmm' if there are millis."""
+    millis = round(seconds * 1000)
     whole, fraction = divmod(millis, 1000)
     return f"{whole}.{fraction:03d}" if fraction else str(whole)
 
@@ -325,27 +323,27 @@ def _packed_samples(text: str, grid: tuple[np.ndarray, dict[str, int]] | None, p
                     where: str) -> tuple[np.ndarray, np.ndarray]:
     """Samples from a cut-out ``[t,"v"],...`` text, timestamps matched on the grid's own text."""
     parts = text.translate(_STRIP).split(",")
-    if len(parts) != 2 * text.count("["):
-        return _exact_samples(json.loads(f"[{text}]"), position, where)
     try:
+        if len(parts) != 2 * text.count("["):
+            raise ValueError("not a list of [time, value] pairs")
         samples = np.array(parts[1::2], dtype=np.float64)
+        stamps = parts[0::2]
+        if grid is not None:
+            points, keys = grid
+            if (len(stamps) == points.size and keys.get(stamps[0]) == 0
+                    and keys.get(stamps[-1]) == points.size - 1):
+                return points, samples  # every step answered: nothing to look up
+            try:
+                return points[np.array(list(map(keys.__getitem__, stamps)), dtype=np.intp)], samples
+            except KeyError:
+                pass  # off-grid or differently written timestamps: read them as numbers
+        return np.array(stamps, dtype=np.float64), samples
     except ValueError:
-        return _exact_samples(json.loads(f"[{text}]"), position, where)
-    stamps_text = parts[0::2]
-    if grid is not None:
-        points, keys = grid
-        if (len(stamps_text) == points.size and keys.get(stamps_text[0]) == 0
-                and keys.get(stamps_text[-1]) == points.size - 1):
-            return points, samples  # every step answered: nothing to look up
         try:
-            index = np.array(list(map(keys.__getitem__, stamps_text)), dtype=np.intp)
-            return points[index], samples
-        except KeyError:
-            pass  # off-grid or differently written timestamps: read them as numbers
-    try:
-        return np.array(stamps_text, dtype=np.float64), samples
-    except ValueError:
-        return _exact_samples(json.loads(f"[{text}]"), position, where)
+            values = json.loads(f"[{text}]")
+        except json.JSONDecodeError:
+            values = None
+        return _exact_samples(values, position, where)
 
 
 def _read_result(item: Any, position: int, where: str, segments: list[str],

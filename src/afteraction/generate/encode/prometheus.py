@@ -40,7 +40,7 @@ def format_value(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     text = repr(value)
     if "e" not in text:
-        return text[:-2] if text.endswith(".0") else text
+        return text.removesuffix(".0")
     magnitude = abs(value)
     if magnitude < 1e-6 or magnitude >= 1e21:
         return text  # Prometheus switches to exponent form here too, with the same digits
@@ -76,7 +76,7 @@ def _metric(series: MetricSeries, name: str | None) -> dict[str, str]:
 def _values_text(series: MetricSeries, start: float, end: float, texts: dict[float, str]) -> str:
     pairs = []
     for stamp, value in zip(series.timestamps, series.values):
-        if start - 5e-4 <= stamp <= end + 5e-4 and value == value:  # NaN: a missing scrape
+        if start - 5e-4 <= stamp <= end + 5e-4 and not math.isnan(value):
             text = texts.get(stamp)
             if text is None:
                 text = texts[stamp] = timestamp_text(stamp)
