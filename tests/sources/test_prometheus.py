@@ -224,6 +224,23 @@ def test_graph_link_without_grafana() -> None:
     assert params["g0.end_input"] == ["2024-06-01 10:00:30"]
 
 
+def test_links_through_the_grafana_proxy_and_to_prometheus_itself() -> None:
+    proxied = SourceEntry(base_url="https://grafana.acme.io/api/datasources/proxy/uid/prom-eu",
+                          web_url="https://grafana.acme.io")
+    context = ParseContext(incident=Incident(id="INC-7"), window=ctx().window, catalog=CATALOG,
+                           entry=proxied)
+    data = parse(capture(response("query_range_error_ratio.json", "up")), context)
+    url = urlsplit(data.series[0].url)
+    assert url.path == "/explore"
+    [pane] = json.loads(parse_qs(url.query)["panes"][0]).values()
+    assert pane["datasource"] == "prom-eu"
+    direct = SourceEntry(base_url=BASE, web_url=BASE)  # no Grafana: web_url is Prometheus
+    context = ParseContext(incident=Incident(id="INC-7"), window=ctx().window, catalog=CATALOG,
+                           entry=direct)
+    data = parse(capture(response("query_range_error_ratio.json", "up")), context)
+    assert data.series[0].url.startswith(f"{BASE}/graph?g0.expr=up&")
+
+
 # -- steps ---------------------------------------------------------------------------------------
 
 def test_choose_step_keeps_six_hours_at_fifteen_seconds() -> None:

@@ -10,8 +10,8 @@ Each ``query_range`` response may carry afteraction's own ``meta`` note
 each series' labels to a service. ``/api/v1/series`` and ``/api/v1/labels`` discovery answers are
 read for their warnings only. ``__name__`` is dropped where the query already names the metric.
 
-Citations are Grafana Explore links when the source entry has a ``web_url`` (the Grafana UI;
-optional entry extras ``datasource_uid`` and ``org_id``), else Prometheus ``/graph`` links.
+Citations are Grafana Explore links when there is a Grafana UI (the entry's ``web_url``; optional
+entry extras ``datasource_uid``, ``org_id``), else Prometheus ``/graph`` links.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _VALUES = re.compile(r'(?<!\\)"values":\[(\[[^\]]*\](?:,\[[^\]]*\])*)\]')
 _BARE = re.compile(r'\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})?\s*')
+_PROXY = re.compile(r"/api/datasources/proxy/uid/([^/]+)")
 _STRIP = str.maketrans("", "", '[]"')
 _DISCOVERY = ("/api/v1/series", "/api/v1/labels", "/api/v1/label/")
 
@@ -109,23 +110,18 @@ def parse_duration(text: str) -> float:
     try:
         return float(raw)
     except ValueError:
-        pass
-    if not _DURATION.fullmatch(raw):
-        raise ValueError(f"not a Prometheus duration: {text!r}")
+        if not _DURATION.fullmatch(raw):
+            raise ValueError(f"not a Prometheus duration: {text!r}") from None
     return sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(raw))
 
 
 def format_duration(seconds: float) -> str:
     """Seconds as a Prometheus duration: 21600 -> '6h', 5400 -> '1h30m', 90 -> '1m30s'."""
-    remaining = max(0, round(seconds))
-    if remaining == 0:
-        return "0s"
-    parts = []
+    remaining, parts = max(0, round(seconds)), []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         count, remaining = divmod(remaining, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
+        parts.append(f"{count}{unit}" if count else "")
+    return "".join(parts) or "0s"
 
 
 # -- citations -------------------------------------------------------------------------------------
@@ -451,13 +447,21 @@ def _place(grid: np.ndarray, step: float, pieces: list[tuple[np.ndarray, np.ndar
 
 
 def _citation(ctx: ParseContext, group: _Group, start: float, end: float, step: float) -> str:
+    """Explore on the Grafana UI when there is one, else the Prometheus UI's graph page.
+
+    A read through Grafana's datasource proxy names both the Grafana root and the datasource
+    uid in its URL; a ``web_url`` equal to the API base is the Prometheus server itself.
+    """
     extra = ctx.entry.model_extra or {}
-    if ctx.entry.web_url:
-        return explore_url(ctx.entry.web_url, group.query, start, end,
-                           datasource_uid=str(extra.get("datasource_uid", "prometheus")),
-                           org_id=int(extra.get("org_id", 1)))
-    base = ctx.entry.base_url or group.base_url or "http://localhost:9090"
-    return graph_url(base, group.query, start, end, step or 15)
+    base = (ctx.entry.base_url or group.base_url or "http://localhost:9090").rstrip("/")
+    proxy = _PROXY.search(base)
+    web = (ctx.entry.web_url or "").rstrip("/")
+    grafana = web if web and web != base else (base[:proxy.start()] if proxy else "")
+    if not grafana:
+        return graph_url(base, group.query, start, end, step or 15)
+    uid = extra.get("datasource_uid") or (proxy.group(1) if proxy else "prometheus")
+    return explore_url(grafana, group.query, start, end, datasource_uid=str(uid),
+                       org_id=int(extra.get("org_id", 1)))
 
 
 def parse(capture: RawCapture, ctx: ParseContext) -> SourceData:
