@@ -95,6 +95,15 @@ def test_an_annotation_returned_for_two_ranges_is_kept_once() -> None:
         "4106", "4107"]
 
 
+def test_a_full_page_of_annotations_is_noted() -> None:
+    capped = raw("annotations.json", "/api/annotations", limit="5")
+    data = parse(RawCapture(source="grafana", responses=(capped,)), ctx())
+    expected = ("grafana/annotations.json: 5 annotations, the request's limit: "
+                "later ones in that range may be missing")
+    assert data.notes == [expected]
+    assert parse(RawCapture(source="grafana", responses=(annotations(),)), ctx()).notes == []
+
+
 def test_annotation_time_is_exact_epoch_milliseconds() -> None:
     body = json.dumps([{"id": 1, "alertId": 0, "time": 1717237800123, "timeEnd": 1717237800123,
                         "text": "note", "tags": [], "dashboardUID": "", "panelId": 0}])

@@ -18,10 +18,9 @@ from afteraction.generate.encode.prometheus import encode, format_value
 from afteraction.generate.scenario import GroundTruth, Scenario
 from afteraction.model.events import MetricSeries
 from afteraction.model.incident import Catalog, Incident, Service, Window
-from afteraction.sources.base import ParseContext, get_parser
+from afteraction.sources.base import ParseContext, SourceData, get_parser
 from afteraction.sources.prometheus import (
     MAX_POINTS,
-    PrometheusData,
     bare_selector_name,
     choose_step,
     explore_url,
@@ -61,7 +60,7 @@ def capture(*responses: RawResponse) -> RawCapture:
     return RawCapture(source="prometheus", responses=responses)
 
 
-def by_label(data: PrometheusData, key: str) -> dict[str, MetricSeries]:
+def by_label(data: SourceData, key: str) -> dict[str, MetricSeries]:
     return {s.labels[key]: s for s in data.series}
 
 
@@ -77,7 +76,7 @@ def test_missing_scrapes_become_nan_on_the_shared_grid() -> None:
     query = 'sum by (namespace, service) (rate(http_requests_total{code=~"5.."}[5m]))'
     data = parse(capture(response("query_range_error_ratio.json", query,
                                   meta={"signal": "error_ratio", "unit": "ratio"})), ctx())
-    assert isinstance(data, PrometheusData)
+    assert data.notes == [] and data.events == []
     series = by_label(data, "service")
     checkout, payments = series["checkout"], series["payments"]
     grid = (T0, T0 + 15, T0 + 30, T0 + 45, T0 + 60)
@@ -133,9 +132,9 @@ def test_name_label_is_kept_when_the_query_does_not_name_one_metric() -> None:
 def test_warnings_are_kept_visible() -> None:
     data = parse(capture(response("query_range_warnings.json", "rate(checkout_requests[5m])",
                                   end=T0 + 15)), ctx())
-    assert len(data.warnings) == 1
-    assert "metric might not be a counter" in data.warnings[0]
-    assert "query_range_warnings.json" in data.warnings[0]
+    assert len(data.notes) == 1
+    assert "metric might not be a counter" in data.notes[0]
+    assert "query_range_warnings.json" in data.notes[0]
     assert data.series[0].labels == {"le": "+Inf", "service": "checkout"}
 
 
@@ -178,7 +177,7 @@ def test_discovery_answers_are_read_and_ignored() -> None:
                          file="prometheus/labels.json")
     data = parse(capture(series, labels), ctx())
     assert data.series == []
-    assert data.warnings == ["prometheus/labels.json: query touched 3 blocks"]
+    assert data.notes == ["prometheus/labels.json: query touched 3 blocks"]
 
 
 def test_grid_is_inferred_when_the_request_parameters_were_not_recorded() -> None:

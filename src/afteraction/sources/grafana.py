@@ -108,6 +108,7 @@ class _Reader:
                         or "http://localhost:3000").rstrip("/")
         self.org_id = int((ctx.entry.model_extra or {}).get("org_id", 1))
         self.events: list[Event] = []
+        self.notes: list[str] = []
         self.seen: set[tuple[str, str, int, frozenset[tuple[str, str]]]] = set()
         self.annotation_ids: set[str] = set()
 
@@ -185,8 +186,9 @@ def _read_annotations(reader: _Reader, response: RawResponse) -> None:
         raise BundleError("expected a JSON array of annotations", where=where)
     limit = str(response.params.get("limit", ""))
     if limit.isdigit() and len(body) >= int(limit):
-        log.warning("grafana: %s: %d annotations, the request's limit: some may be missing",
-                    where, len(body))
+        reader.notes.append(f"{where}: {len(body)} annotations, the request's limit: "
+                            "later ones in that range may be missing")
+        log.warning("grafana: %s", reader.notes[-1])
     for position, item in enumerate(body):
         if not isinstance(item, dict):
             raise BundleError(f"annotation [{position}] is not an object", where=where)
@@ -309,4 +311,4 @@ def parse(capture: RawCapture, ctx: ParseContext) -> SourceData:
     for response in annotations:
         _read_annotations(reader, response)
     reader.events.sort(key=lambda e: (e.at, e.id))
-    return SourceData(events=reader.events)
+    return SourceData(events=reader.events, notes=reader.notes)

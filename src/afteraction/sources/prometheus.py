@@ -8,7 +8,7 @@ fetched apart) are merged onto the union of their grids.
 Each ``query_range`` response may carry afteraction's own ``meta`` note
 ``{"service": ..., "signal": ..., "unit": ...}``. Without a service there, the service catalog maps
 each series' labels to a service. ``/api/v1/series`` and ``/api/v1/labels`` discovery answers are
-read for their warnings only. ``__name__`` is dropped where the query already names the metric.
+read for their warnings only; every warning Prometheus attached ends up in ``notes``. ``__name__`` is dropped where the query already names the metric.
 
 Citations are Grafana Explore links when there is a Grafana UI (the entry's ``web_url``; optional
 entry extras ``datasource_uid``, ``org_id``), else Prometheus ``/graph`` links.
@@ -37,7 +37,6 @@ from afteraction.sources.base import ParseContext, SourceData
 __all__ = [
     "MAX_POINTS",
     "SIGNALS",
-    "PrometheusData",
     "bare_selector_name",
     "choose_step",
     "explore_url",
@@ -65,13 +64,6 @@ _BARE = re.compile(r'\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(?:[^{}"]|"(?:[^"\\]|\
 _PROXY = re.compile(r"/api/datasources/proxy/uid/([^/]+)")
 _STRIP = str.maketrans("", "", '[]"')
 _DISCOVERY = ("/api/v1/series", "/api/v1/labels", "/api/v1/label/")
-
-
-@dataclass
-class PrometheusData(SourceData):
-    """The parsed series plus the warnings Prometheus attached to its answers (kept visible)."""
-
-    warnings: list[str] = field(default_factory=list)
 
 
 # -- steps and ranges (shared by the live connector and the generator) -----------------------------
@@ -499,4 +491,4 @@ def parse(capture: RawCapture, ctx: ParseContext) -> SourceData:
                 unit=group.unit, url=url, timestamps=stamps, values=tuple(values.tolist())))
     for warning in warnings:
         log.warning("prometheus: %s", warning)
-    return PrometheusData(series=series, warnings=warnings)
+    return SourceData(series=series, notes=warnings)
