@@ -113,6 +113,7 @@ class _Reader:
         self.annotation_ids: set[str] = set()
 
     def services(self, labels: dict[str, str], tags: Sequence[str] = ()) -> tuple[str, ...]:
+        """Catalog services named by the labels' selector, a service/app label, or the tags."""
         catalog = self.ctx.catalog
         found: list[str] = []
         mapped = catalog.service_for_labels(labels) if labels else None
