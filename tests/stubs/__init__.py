@@ -89,6 +89,11 @@ class Fleet:
         for server in self.servers.values():
             server.stop()
 
+    def reset(self) -> None:
+        for server in self.servers.values():
+            server.reset()
+        self.apps["github"].__dict__.pop("search_cap", None)
+
     def faults(self, name: str) -> Faults:
         return self.apps[name].faults
 
@@ -96,7 +101,7 @@ class Fleet:
         return self.servers[name].url
 
     def toml(self, *, only: tuple[str, ...] | None = None, budget: str = "20s",
-             extra: str = "") -> str:
+             extra: str = "", sections: dict[str, str] | None = None) -> str:
         parts: dict[str, str] = {
             "prometheus": (f'[sources.prometheus]\nbase_url = "{self.url("grafana")}"\n'
                            'grafana_datasource_uid = "prom-main"\n'
@@ -124,6 +129,8 @@ class Fleet:
         }
         if self.changes is not None:
             parts["changes"] = f'[sources.changes]\npath = "{self.changes}"\n'
+        for name, lines in (sections or {}).items():
+            parts[name] += lines
         chosen = [text for name, text in parts.items() if only is None or name in only]
         head = f'[afteraction]\nlookback = "6h"\nbaseline = "2h"\nbudget = "{budget}"\n\n'
         slo = ""

@@ -8,6 +8,7 @@ live tests need: latency, small pages, a rate limit, a 5xx, an auth failure, a h
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -108,6 +109,11 @@ class StubServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                # headers and body go out in two writes: without this, delayed ACKs add ~40 ms
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -133,7 +139,8 @@ class StubServer:
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         app.base_url = self.url
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        daemon=True,
                                         name=f"stub-{app.name}")
 
     @property
@@ -174,6 +181,13 @@ class StubServer:
             return self.app.route(request)
         except KeyError as exc:
             return json_response({"message": f"Not Found: {exc}"}, 404)
+
+    def reset(self) -> None:
+        """Back to a well-behaved server with an empty request log."""
+        self.app.faults = Faults()
+        self.requests.clear()
+        self._stop.set()  # release any request still hanging from the last test
+        self._stop = threading.Event()
 
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]

@@ -204,13 +204,14 @@ class SourceHttp:
                 raise SourceTimeout(f"time budget of {self.policy.budget:g}s used up",
                                     source=self.source, where=_short(url))
             try:
-                kwargs: dict[str, Any] = {"params": params, "headers": headers,
+                kwargs: dict[str, Any] = {"headers": headers,
                                           "json": json_body,
                                           "timeout": min(self.policy.timeout, remaining),
                                           "follow_redirects": follow_redirects}
                 if auth is not None:
                     kwargs["auth"] = auth
-                response = await self._client.request(method, url, **kwargs)
+                response = await self._client.request(method, _with_params(url, params),
+                                                      **kwargs)
             except httpx.TimeoutException as exc:
                 if self.remaining() <= 0 or attempt >= self.policy.retries:
                     raise SourceTimeout(f"no answer within the budget ({type(exc).__name__})",
@@ -276,6 +277,15 @@ class SourceHttp:
             raise SourceTimeout(f"time budget of {self.policy.budget:g}s used up while retrying",
                                 source=self.source, where=_short(url))
         await asyncio.sleep(max(0.0, seconds))
+
+
+def _with_params(url: str, params: Mapping[str, Any] | None) -> httpx.URL:
+    """Merge params into the URL's own query (httpx would replace that query, losing a Link
+    header's page parameters)."""
+    target = httpx.URL(url)
+    if not params:
+        return target
+    return target.copy_with(params=target.params.merge(dict(params)))
 
 
 def _short(url: str) -> str:
