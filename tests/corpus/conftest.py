@@ -23,7 +23,16 @@ PG_ADMIN = os.environ.get("AFTERACTION_TEST_PG", "postgresql://postgres@127.0.0.
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    name = f"aa_corpus_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    yield from _scratch("t")
+
+
+@pytest.fixture(scope="session")
+def pg_generated_database() -> Iterator[str]:
+    yield from _scratch("g")
+
+
+def _scratch(tag: str) -> Iterator[str]:
+    name = f"aa_corpus_{tag}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
         admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:

@@ -87,6 +87,6 @@ def open_corpus(url: str | None = None, *, upgrade: bool = True) -> Engine:
         else:
             inspect(engine).get_table_names()
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise CorpusError(f"cannot open the corpus: {reason}", where=redact_url(url)) from exc
     return engine

@@ -94,8 +94,8 @@ def _mttr_md(section: MttrSection) -> list[str]:
                    f"{_dur(r.mttr_mean_s)} | {_dur(r.ttd_median_s)} | {_dur(r.ttd_mean_s)} |")
     out += ["", f"### Degradation: {section.last_quarter} against {section.previous_quarter}", "",
             "One-sided Mann-Whitney U per service, Benjamini-Hochberg corrected across services.",
-            "", "| service | metric | n before | n last | median before | median last | ratio |"
-            " p | q | verdict |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+            "", ("| service | metric | n before | n last | median before | median last | ratio |"
+            " p | q | verdict |"), "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for d in section.degradation:
         out.append(f"| {d.service} | {d.metric.upper()} | {d.n_previous} | {d.n_last} | "
                    f"{_dur(d.median_previous_s)} | {_dur(d.median_last_s)} | {_num(d.ratio)} | "
@@ -107,8 +107,8 @@ def _factors_md(section: FactorSection) -> list[str]:
     out = ["## Top contributing factors", ""]
     if not section.factors:
         return out + ["No contributing factors in scope.", ""]
-    out += [f"{section.incidents} incidents from {section.since} to {section.until}; share is "
-            "of incidents; trend compares the two halves of the period.", "",
+    out += [(f"{section.incidents} incidents from {section.since} to {section.until}; share is "
+            "of incidents; trend compares the two halves of the period."), "",
             "| # | factor | incidents | share | first half | second half | trend |",
             "|---:|---|---:|---:|---:|---:|---|"]
     for i, f in enumerate(section.factors, start=1):
@@ -120,8 +120,8 @@ def _factors_md(section: FactorSection) -> list[str]:
 def _actions_md(section: ActionSection) -> list[str]:
     out = ["## Action items by category", "",
            f"Past due as of {section.as_of}; dropped = closed without being done.", "",
-           "| category | total | done | open past due | dropped | dropped of closed |"
-           " median days to close |", "|---|---:|---:|---:|---:|---:|---:|"]
+           ("| category | total | done | open past due | dropped | dropped of closed |"
+           " median days to close |"), "|---|---:|---:|---:|---:|---:|---:|"]
     for a in section.categories:
         share = "–" if a.dropped_share_of_closed is None else f"{a.dropped_share_of_closed:.0%}"
         out.append(f"| {a.category} | {a.total} | {a.done} | {a.open_past_due} | {a.dropped} | "
@@ -131,11 +131,11 @@ def _actions_md(section: ActionSection) -> list[str]:
 
 def _deploys_md(section: PatternSection) -> list[str]:
     out = ["## Deploy patterns before incidents", "",
-           f"{section.deploys} deploys, {section.followed} followed by an incident of the same "
+           (f"{section.deploys} deploys, {section.followed} followed by an incident of the same "
            f"service within {section.window_hours:g} h. Rate ratio with 95% CI, Fisher's exact "
-           "p, Benjamini-Hochberg q.", "",
-           "| attribute | deploys with | rate with | rate without | rate ratio (95% CI) | p | q |"
-           " verdict |", "|---|---:|---:|---:|---|---:|---:|---|"]
+           "p, Benjamini-Hochberg q."), "",
+           ("| attribute | deploys with | rate with | rate without | rate ratio (95% CI) | p | q |"
+           " verdict |"), "|---|---:|---:|---:|---|---:|---:|---|"]
     for r in section.attributes:
         ci = (f"{_num(r.rate_ratio)} ({_num(r.ci_low)}–{_num(r.ci_high)})"
               if r.rate_ratio is not None else "–")
@@ -148,8 +148,8 @@ def _deploys_md(section: PatternSection) -> list[str]:
 def render_markdown(report: CorpusReport) -> str:
     scope = report.scope
     head = ["# Corpus report", "",
-            f"Scope: since {_iso(scope.since) or 'the beginning'}, until "
-            f"{_iso(scope.until) or 'now'}, service {scope.service or 'all'}.", ""]
+            (f"Scope: since {_iso(scope.since) or 'the beginning'}, until "
+            f"{_iso(scope.until) or 'now'}, service {scope.service or 'all'}."), ""]
     lines = (head + _mttr_md(report.mttr) + _factors_md(report.factors)
              + _actions_md(report.actions) + _deploys_md(report.deploys))
     return "\n".join(lines)

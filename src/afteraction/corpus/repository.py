@@ -10,12 +10,13 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from afteraction.corpus.bulk import copy_rows, reserve_ids
 from afteraction.corpus.records import ActionRecord, DeployRecord, PostmortemRecord, quarter_of
 from afteraction.corpus.store import (
     ActionItem,
@@ -27,7 +28,7 @@ from afteraction.corpus.store import (
     Service,
 )
 
-__all__ = ["as_utc", "bulk_insert_postmortems", "ensure_services", "list_postmortems",
+__all__ = ["as_utc", "bulk_insert_deploys", "bulk_insert_postmortems", "ensure_services", "list_postmortems",
            "refresh_deploy_outcomes", "upsert_deploys", "upsert_postmortem"]
 
 _CHUNK = 500
@@ -44,10 +45,18 @@ def _epoch(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp())
 
 
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return value.__dict__
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
 def content_hash(record: PostmortemRecord) -> str:
-    data = dataclasses.asdict(record)
-    data.pop("source_path", None)
-    text = json.dumps(data, sort_keys=True, default=str)
+    """What the document says (not where it was read from): unchanged = nothing to write."""
+    data = {k: v for k, v in record.__dict__.items() if k != "source_path"}
+    text = json.dumps(data, sort_keys=True, default=_encode)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -184,11 +193,20 @@ def upsert_postmortem(conn: Connection, record: PostmortemRecord, *, now: dateti
     return outcome, touched
 
 
-def bulk_insert_postmortems(conn: Connection, records: Sequence[PostmortemRecord]) -> int:
-    """The bulk path: replace these keys wholesale in one statement per table.
+_PM_COLUMNS = ("id", "key", "title", "severity", "status", "started_at", "started_epoch",
+               "quarter", "detected_at", "mitigated_at", "recovered_at", "resolved_at",
+               "ttd_seconds", "ttm_seconds", "ttr_seconds", "detection_method",
+               "mitigation_type", "trigger", "summary", "body", "url", "source_format",
+               "source_path", "content_hash", "extra", "document")
+_ACTION_COLUMNS = ("id", "postmortem_id", "position", "title", "owner", "category", "tracker_key",
+                   "status", "tracker_status", "due", "created_at", "closed_at", "close_seconds")
 
-    For loading many validated documents at once (generator, benchmark, migrations from another
-    tool); history rows record each item's current status only.
+
+def bulk_insert_postmortems(conn: Connection, records: Sequence[PostmortemRecord]) -> int:
+    """The bulk path: replace these keys wholesale, loading rows with COPY / executemany.
+
+    For many validated documents at once (generator, benchmark, a move from another tool);
+    history rows record each item's current status only.
     """
     if not records:
         return 0
@@ -196,29 +214,33 @@ def bulk_insert_postmortems(conn: Connection, records: Sequence[PostmortemRecord
     for i in range(0, len(keys), _CHUNK):
         conn.execute(delete(Postmortem).where(Postmortem.key.in_(keys[i:i + _CHUNK])))
     services = ensure_services(conn, (s for r in records for s in r.services))
-    ids = conn.execute(insert(Postmortem).returning(Postmortem.id, sort_by_parameter_order=True),
-                       [_pm_row(r) for r in records]).scalars().all()
-    links, factors, actions = [], [], []
+    ids = reserve_ids(conn, "postmortems", len(records))
+    pm_rows: list[tuple[Any, ...]] = []
+    links: list[tuple[Any, ...]] = []
+    factors: list[tuple[Any, ...]] = []
+    actions: list[dict[str, Any]] = []
     for pm_id, record in zip(ids, records, strict=True):
-        started = _epoch(record.started_at)
-        links.extend({"postmortem_id": pm_id, "service_id": services[s], "started_epoch": started}
-                     for s in dict.fromkeys(record.services))
-        factors.extend({"postmortem_id": pm_id, "category": f.category, "text": f.text,
-                        "draft": f.draft} for f in record.factors)
+        row = _pm_row(record)
+        row["id"] = pm_id
+        pm_rows.append(tuple(row[c] for c in _PM_COLUMNS))
+        started = row["started_epoch"]
+        links.extend((pm_id, services[s], started) for s in dict.fromkeys(record.services))
+        factors.extend((pm_id, f.category, f.text, f.draft) for f in record.factors)
         actions.extend(_action_row(pm_id, i, a) for i, a in enumerate(record.actions))
-    if links:
-        conn.execute(insert(PostmortemService), links)
-    if factors:
-        conn.execute(insert(ContributingFactor), factors)
-    if actions:
-        action_ids = conn.execute(
-            insert(ActionItem).returning(ActionItem.id, sort_by_parameter_order=True),
-            actions).scalars().all()
-        conn.execute(insert(ActionStatus), [
-            {"action_item_id": aid, "at": a["closed_at"] or a["created_at"],
-             "status": a["status"], "tracker_status": a["tracker_status"], "source": "ingest"}
-            for aid, a in zip(action_ids, actions, strict=True)
-            if (a["closed_at"] or a["created_at"]) is not None])
+    copy_rows(conn, "postmortems", _PM_COLUMNS, pm_rows)
+    copy_rows(conn, "postmortem_services", ("postmortem_id", "service_id", "started_epoch"),
+              links)
+    copy_rows(conn, "contributing_factors", ("postmortem_id", "category", "text", "draft"),
+              factors)
+    action_ids = reserve_ids(conn, "action_items", len(actions))
+    for aid, action in zip(action_ids, actions, strict=True):
+        action["id"] = aid
+    copy_rows(conn, "action_items", _ACTION_COLUMNS,
+              [tuple(a[c] for c in _ACTION_COLUMNS) for a in actions])
+    copy_rows(conn, "action_item_status",
+              ("action_item_id", "at", "status", "tracker_status", "source"),
+              [(a["id"], a["closed_at"] or a["created_at"], a["status"], a["tracker_status"],
+                "ingest") for a in actions if (a["closed_at"] or a["created_at"]) is not None])
     return len(records)
 
 
@@ -243,6 +265,30 @@ def upsert_deploys(conn: Connection, records: Sequence[DeployRecord]) -> set[int
     stmt = stmt.on_conflict_do_update(index_elements=["key"],
                                       set_={c: stmt.excluded[c] for c in updatable})
     conn.execute(stmt, rows)
+    return set(services.values())
+
+
+_DEPLOY_COLUMNS = ("key", "service_id", "at", "at_epoch", "weekday", "hour", "kind",
+                   "environment", "change_size", "canary", "rollback", "actor", "sha", "url",
+                   "attrs")
+
+
+def bulk_insert_deploys(conn: Connection, records: Sequence[DeployRecord]) -> set[int]:
+    """The bulk path for deploy logs: replace these keys, load with COPY / executemany.
+
+    Call :func:`refresh_deploy_outcomes` once after the last batch.
+    """
+    if not records:
+        return set()
+    keys = [r.key for r in records]
+    for i in range(0, len(keys), 5000):
+        conn.execute(delete(Deploy).where(Deploy.key.in_(keys[i:i + 5000])))
+    services = ensure_services(conn, (r.service for r in records))
+    rows = []
+    for record in records:
+        row = _deploy_row(record, services[record.service])
+        rows.append(tuple(row[c] for c in _DEPLOY_COLUMNS))
+    copy_rows(conn, "deploys", _DEPLOY_COLUMNS, rows)
     return set(services.values())
 
 

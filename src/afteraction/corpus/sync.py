@@ -99,6 +99,7 @@ class JiraClient:
     token: str | None = None
     email: str | None = None
     timeout: float = 30.0
+    page_size: int = 100
     transport: httpx.BaseTransport | None = None
 
     @classmethod
@@ -120,7 +121,7 @@ class JiraClient:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
-    def search(self, keys: Iterable[str], *, page_size: int = 100) -> Iterator[TrackerStatus]:
+    def search(self, keys: Iterable[str]) -> Iterator[TrackerStatus]:
         keys = sorted(set(keys))
         with httpx.Client(base_url=self.base_url, headers=self._headers(), timeout=self.timeout,
                           transport=self.transport) as client:
@@ -128,7 +129,7 @@ class JiraClient:
                 jql = f"key in ({', '.join(keys[i:i + _CHUNK])}) ORDER BY key ASC"
                 token: str | None = None
                 while True:
-                    body: dict[str, Any] = {"jql": jql, "maxResults": page_size,
+                    body: dict[str, Any] = {"jql": jql, "maxResults": self.page_size,
                                             "fields": ["status", "resolution", "resolutiondate"],
                                             "expand": "changelog"}
                     if token:

@@ -9,6 +9,7 @@ Hours and weekdays are UTC.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -45,15 +46,23 @@ class CubeCell:
 Predicate = Callable[[CubeCell], bool]
 
 
+def _on_weekday(day: int) -> Predicate:
+    return lambda c: c.weekday == day
+
+
+def _in_hours(lo: int, hi: int) -> Predicate:
+    return lambda c: lo <= c.hour < hi
+
+
 def _attributes() -> list[tuple[str, Predicate, Predicate]]:
     """(name, has it, applies) — 'applies' leaves out deploys where the attribute is unknown."""
-    always: Predicate = lambda c: True  # noqa: E731
+    always: Predicate = lambda c: True
     out: list[tuple[str, Predicate, Predicate]] = []
     for day, name in enumerate(WEEKDAYS):
-        out.append((f"weekday: {name}", lambda c, d=day: c.weekday == d, always))
+        out.append((f"weekday: {name}", _on_weekday(day), always))
     for band, (lo, hi) in HOUR_BANDS.items():
-        out.append((f"hour: {band}", lambda c, lo=lo, hi=hi: lo <= c.hour < hi, always))
-    known_size: Predicate = lambda c: c.size != "unknown"  # noqa: E731
+        out.append((f"hour: {band}", _in_hours(lo, hi), always))
+    known_size: Predicate = lambda c: c.size != "unknown"
     out.append((f"size: small (< {SMALL_LINES} lines)", lambda c: c.size == "small", known_size))
     out.append((f"size: large (>= {LARGE_LINES} lines)", lambda c: c.size == "large", known_size))
     out.append(("kind: config change", lambda c: c.kind == "config", always))
@@ -95,7 +104,7 @@ class PatternSection:
 
 
 def _finite(value: float) -> float | None:
-    return None if value != value or value in (float("inf"), float("-inf")) else value
+    return value if math.isfinite(value) else None
 
 
 def analyze_patterns(cells: list[CubeCell], *, alpha: float = 0.05) -> list[PatternRow]:
@@ -112,7 +121,7 @@ def analyze_patterns(cells: list[CubeCell], *, alpha: float = 0.05) -> list[Patt
             else:
                 no, ko = no + cell.deploys, ko + cell.followed
         rr = rate_ratio(kw, nw, ko, no)
-        row = {"attribute": name, "deploys_with": nw, "incidents_with": kw,
+        row: dict[str, Any] = {"attribute": name, "deploys_with": nw, "incidents_with": kw,
                "rate_with": kw / nw if nw else None, "deploys_without": no,
                "incidents_without": ko, "rate_without": ko / no if no else None,
                "rate_ratio": _finite(rr.ratio), "ci_low": _finite(rr.low),

@@ -13,8 +13,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from afteraction.corpus.analytics.scope import Scope, add_quarters, last_instant, quarter_label
-from afteraction.corpus.analytics.scope import quarter_start
+from afteraction.corpus.analytics.scope import (
+    Scope,
+    add_quarters,
+    last_instant,
+    quarter_label,
+    quarter_start,
+)
 from afteraction.corpus.analytics.sqlhelp import grouped_medians, scope_filter, service_id
 from afteraction.corpus.analytics.stats import benjamini_hochberg, degradation_test
 from afteraction.corpus.repository import as_utc
@@ -155,6 +160,8 @@ def mttr_section(conn: Connection, scope: Scope, *, quarters_shown: int = 4) -> 
     if svc is not None:
         pair = pair.where(PostmortemService.service_id == svc)
     for name, quarter, ttr, ttd in conn.execute(pair):
+        if quarter not in values:
+            continue
         bucket = values[quarter].setdefault(name, {"mttr": [], "ttd": []})
         if ttr is not None and ttr >= 0:
             bucket["mttr"].append(float(ttr))

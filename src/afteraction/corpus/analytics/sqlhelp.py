@@ -38,7 +38,7 @@ def scope_filter(scope: Scope, svc_id: int | None) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def grouped_medians(conn: Connection, base: Select[Any], value: str,
+def grouped_medians(conn: Connection, base: Select, value: str,
                     groups: Sequence[str]) -> dict[tuple[Any, ...], float]:
     """Median of column ``value`` per ``groups`` over the rows of ``base`` (NULLs ignored)."""
     sub = base.subquery()

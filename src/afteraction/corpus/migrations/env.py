@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -11,7 +13,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _run(connection: object) -> None:
+def _run(connection: Any) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=True)
     with context.begin_transaction():
