@@ -14,7 +14,8 @@ from afteraction.generate.org import Person
 from afteraction.model.events import Event, EventKind
 from afteraction.model.time import utc_from_epoch
 
-__all__ = ["ChannelBuilder", "TranscriptBuilder", "FILLER", "TRANSCRIPT_FILLER"]
+__all__ = ["FILLER", "HUMAN_FILLER", "LOCAL_ZONES", "SUPPORT_REPORTS", "TRANSCRIPT_FILLER",
+           "ChannelBuilder", "TranscriptBuilder", "local_clock"]
 
 FILLER = (
     "looking", "+1", "on it", "joining", "which dashboard are we looking at?", ":eyes:",
@@ -154,3 +155,32 @@ class TranscriptBuilder:
                     attrs["end_offset_seconds"] = round(attrs["offset_seconds"] + 0.01, 3)
             out.append(event.model_copy(update={"attrs": attrs}))
         return out
+
+
+# --------------------------------------------------------------------------- scenario-suite helpers
+
+LOCAL_ZONES: dict[str, tuple[int, str]] = {
+    "PT": (-7 * 3600, "PT"), "MT": (-6 * 3600, "MT"), "ET": (-4 * 3600, "ET"),
+    "UK": (3600, "UK time"), "CET": (2 * 3600, "CET"), "IST": (5 * 3600 + 1800, "IST"),
+}
+"""Offsets people mean by these names between May and September (daylight saving in force)."""
+
+SUPPORT_REPORTS = (
+    "customers report {what} failing", "getting a wave of tickets: customers say {what} is broken",
+    "heads up, support is seeing customers unable to use {what}",
+    "customers report {what} failing, several enterprise accounts in the queue already",
+)
+
+HUMAN_FILLER = (
+    "is anyone else getting paged?", "I'm in a meeting, will join in 5", "who is IC?",
+    "can we get someone from support in here", "more tickets coming in", "still broken for me",
+    "tried from my phone, same", "is it all regions?", "seems to be all regions",
+    "twitter is noticing", "status page is still green fwiw",
+)
+
+
+def local_clock(epoch: float, zone: str) -> str:
+    """A UTC epoch as people write a local time in chat: '9:50 PT' (summer offsets)."""
+    offset, label = LOCAL_ZONES[zone]
+    text = utc_from_epoch(epoch + offset).strftime("%H:%M").lstrip("0")
+    return f"{'0' if text.startswith(':') else ''}{text} {label}"

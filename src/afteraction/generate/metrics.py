@@ -11,7 +11,9 @@ import numpy as np
 from afteraction.generate.org import ServiceProfile
 from afteraction.model.events import MetricSeries
 
-__all__ = ["SIGNAL_QUERIES", "Effect", "Spike", "series_for_service"]
+__all__ = ["CLIENT_QUERY", "COUNTER_QUERIES", "POD_QUERIES", "SIGNAL_QUERIES", "Effect", "Pod",
+           "Spike", "client_series", "counter_series", "pod_series", "series_for_service",
+           "with_gaps", "with_swing"]
 
 SIGNAL_QUERIES: dict[str, tuple[str, str]] = {
     "error_ratio": (
@@ -127,3 +129,177 @@ def series_for_service(profile: ServiceProfile, timestamps: np.ndarray, seed: in
             url="https://grafana.acme.io/explore", timestamps=tuple(timestamps.tolist()),
             values=tuple(values.tolist())))
     return out
+
+
+# --------------------------------------------------------------------------- scenario-suite signals
+# Additions for the scenario families; the functions above keep their exact behaviour.
+
+POD_QUERIES: dict[str, tuple[str, str]] = {
+    "error_ratio": (
+        'sum by (service, pod, version) (rate(http_requests_total{{service="{s}",code=~"5.."}}'
+        '[1m])) / sum by (service, pod, version) (rate(http_requests_total{{service="{s}"}}[1m]))',
+        "ratio"),
+    "latency": (
+        'histogram_quantile(0.99, sum by (service, pod, version, le) '
+        '(rate(http_request_duration_seconds_bucket{{service="{s}"}}[1m])))', "seconds"),
+}
+CLIENT_QUERY = (
+    'sum by (service, target) (rate(http_client_requests_total{{service="{c}",target="{t}",'
+    'outcome="error"}}[1m])) / sum by (service, target) '
+    '(rate(http_client_requests_total{{service="{c}",target="{t}"}}[1m]))')
+COUNTER_QUERIES: dict[str, str] = {
+    "requests_total": 'http_requests_total{{service="{s}"}}',
+    "errors_total": 'http_request_errors_total{{service="{s}"}}',
+}
+
+
+@dataclass(frozen=True)
+class Pod:
+    """One pod of a rolling service: alive from ``start`` to ``end`` (None: to the window's end).
+
+    ``error_ratio`` is the absolute 5xx level the pod serves at (None: the service's normal one);
+    ``latency`` multiplies the service's normal p99.
+    """
+
+    service: str
+    name: str
+    version: str
+    start: float
+    end: float | None = None
+    error_ratio: float | None = None
+    latency: float = 1.0
+
+
+def _series(query: str, labels: dict[str, str], service: str, signal: str, unit: str,
+            timestamps: np.ndarray, values: np.ndarray) -> MetricSeries:
+    sid = hashlib.sha1((query + repr(sorted(labels.items()))).encode()).hexdigest()[:12]
+    return MetricSeries(id=f"prometheus-series-{sid}", source="prometheus", query=query,
+                        labels=labels, service=service, signal=signal, unit=unit,
+                        url="https://grafana.acme.io/explore", timestamps=tuple(timestamps.tolist()),
+                        values=tuple(values.tolist()))
+
+
+def pod_series(profile: ServiceProfile, timestamps: np.ndarray, seed: int, pods: list[Pod],
+               missing_ratio: float = 0.004) -> list[MetricSeries]:
+    """Per-pod error ratio and p99 latency, labelled by pod and version; NaN outside each pod's life.
+
+    This is what a rollout looks like from ``sum by (pod, version)``: old pods end as new ones
+    start, and only a faulty version's pods carry its errors.
+    """
+    out = []
+    daily = _daily(timestamps)
+    for pod in pods:
+        alive = (timestamps >= pod.start) & ((timestamps <= pod.end) if pod.end is not None
+                                             else np.ones(len(timestamps), dtype=bool))
+        for signal, (template, unit) in POD_QUERIES.items():
+            rng = np.random.default_rng(_seed_for(seed, "pod", pod.name, signal))
+            noise = rng.standard_normal(len(timestamps))
+            if signal == "error_ratio":
+                if pod.error_ratio is None:
+                    base = profile.error_ratio * (0.8 + 0.4 * daily)
+                    values = base * np.clip(1 + 0.45 * noise, 0.0, None)
+                else:
+                    warm = np.clip((timestamps - pod.start) / 45.0, 0.0, 1.0)
+                    values = (profile.error_ratio + warm * (pod.error_ratio - profile.error_ratio)
+                              * (1 + 0.12 * noise))
+                values = np.clip(values, 0.0, 1.0)
+            else:
+                base = profile.latency_p99 * (0.9 + 0.2 * daily) * pod.latency
+                values = base * np.exp(0.1 * noise)
+            values = np.round(values, 6)
+            drop = (rng.random(len(timestamps)) < missing_ratio) | ~alive
+            values = np.where(drop, np.nan, values)
+            labels = {"service": pod.service, "pod": pod.name, "version": pod.version}
+            out.append(_series(template.format(s=pod.service), labels, pod.service, signal, unit,
+                               timestamps, values))
+    return out
+
+
+def client_series(caller: str, target: ServiceProfile, timestamps: np.ndarray, seed: int,
+                  effects: list[Effect], missing_ratio: float = 0.004) -> MetricSeries:
+    """A caller's error ratio toward one upstream (signal ``client_error_ratio``).
+
+    Effects whose ``service`` is the target and ``signal`` is ``client_error_ratio`` apply to every
+    caller of it: what the callers see of a faulty upstream.
+    """
+    rng = np.random.default_rng(_seed_for(seed, "client", caller, target.name))
+    noise = rng.standard_normal(len(timestamps))
+    base = target.error_ratio * (0.8 + 0.4 * _daily(timestamps))
+    values = base * np.clip(1 + 0.3 * noise, 0.05, None)
+    for effect in effects:
+        if effect.service != target.name or effect.signal != "client_error_ratio":
+            continue
+        env = _envelope(timestamps, effect)
+        noisy = effect.level * (1 + 0.08 * rng.standard_normal(len(timestamps)))
+        values = values + env * np.clip(noisy - values, 0.0, None)
+    values = np.round(np.clip(values, 0.0, 1.0), 6)
+    values = np.where(rng.random(len(timestamps)) < missing_ratio, np.nan, values)
+    labels = {"service": caller, "target": target.name}
+    return _series(CLIENT_QUERY.format(c=caller, t=target.name), labels, caller,
+                   "client_error_ratio", "ratio", timestamps, values)
+
+
+def counter_series(throughput: MetricSeries, error_ratio: MetricSeries, seed: int,
+                   resets: list[float], missing_ratio: float = 0.004) -> list[MetricSeries]:
+    """Raw ``requests_total`` and ``errors_total`` counters consistent with the rate series.
+
+    Counters start high (the process has run for days) and drop to about zero at each reset (a pod
+    restart), so whoever derives a ratio from them has to handle resets.
+    """
+    service = throughput.service or throughput.labels.get("service", "")
+    stamps = np.asarray(throughput.timestamps, dtype=float)
+    rng = np.random.default_rng(_seed_for(seed, "counters", service))
+
+    def filled(values: tuple[float, ...]) -> np.ndarray:
+        arr = np.asarray(values, dtype=float)
+        good = ~np.isnan(arr)
+        if not good.any():
+            return np.zeros_like(arr)
+        return np.interp(np.arange(len(arr)), np.flatnonzero(good), arr[good])
+
+    step = float(stamps[1] - stamps[0]) if len(stamps) > 1 else 15.0
+    requests = np.maximum(rng.poisson(np.maximum(filled(throughput.values) * step, 0.0)), 0)
+    errors = rng.binomial(requests, np.clip(filled(error_ratio.values), 0.0, 1.0))
+    totals = {}
+    for name, increments, start in (("requests_total", requests, rng.integers(10**6, 5 * 10**7)),
+                                    ("errors_total", errors, rng.integers(10**3, 10**5))):
+        total = np.cumsum(increments).astype(float) + float(start)
+        for reset in sorted(resets):
+            after = stamps >= reset
+            if after.any():
+                first = int(np.argmax(after))
+                total[first:] = total[first:] - total[first] + float(increments[first])
+        totals[name] = total
+    drop = rng.random(len(stamps)) < missing_ratio
+    out = []
+    for name, total in totals.items():
+        query = COUNTER_QUERIES[name].format(s=service)
+        values = np.where(drop, np.nan, total)
+        out.append(_series(query, {"service": service}, service, name, "count", stamps, values))
+    return out
+
+
+def with_gaps(series: MetricSeries, runs: list[tuple[float, float]]) -> MetricSeries:
+    """The series with runs of missing scrapes: NaN over each ``(start, seconds)``."""
+    stamps = np.asarray(series.timestamps, dtype=float)
+    values = np.asarray(series.values, dtype=float)
+    for start, seconds in runs:
+        values = np.where((stamps >= start) & (stamps < start + seconds), np.nan, values)
+    return series.model_copy(update={"values": tuple(values.tolist())})
+
+
+def with_swing(series: MetricSeries, seed: int, amplitude: float, noise: float) -> MetricSeries:
+    """A noisier baseline: a stronger daily swing and extra multiplicative noise on top."""
+    stamps = np.asarray(series.timestamps, dtype=float)
+    values = np.asarray(series.values, dtype=float)
+    rng = np.random.default_rng(_seed_for(seed, "swing", series.id))
+    hours = (stamps % 86400) / 3600.0
+    swing = 1 + amplitude * np.sin(2 * math.pi * (hours - 9.0) / 24.0)
+    if series.signal == "saturation":
+        values = values * (1 + 0.5 * (swing - 1)) + noise * 0.3 * rng.standard_normal(len(values))
+    else:
+        values = values * swing * np.exp(noise * rng.standard_normal(len(values)))
+    if series.signal in ("error_ratio", "saturation"):
+        values = np.clip(values, 0.0, 1.0)
+    values = np.round(values, 6)
+    return series.model_copy(update={"values": tuple(values.tolist())})
