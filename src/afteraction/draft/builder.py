@@ -12,6 +12,7 @@ from afteraction import __version__
 from afteraction.analysis.analyze import Analysis
 from afteraction.analysis.evidence import Evidence
 from afteraction.analysis.lag import describe_lag
+from afteraction.analysis.onset import Anomaly
 from afteraction.model.events import EventKind, MetricSeries
 from afteraction.model.postmortem import (
     ContributingFactor,
@@ -92,22 +93,39 @@ def _summary(evidence: Evidence, a: Analysis, ttd: int | None, ttm: int | None) 
     return " ".join(parts)
 
 
+def _value(value: float, signal: str) -> str:
+    if signal in ("error_ratio", "client_error_ratio", "saturation"):
+        return f"{value * 100:.2f}%"
+    if signal == "latency":
+        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+    return f"{value:.3g}"
+
+
 def _impact_text(evidence: Evidence, a: Analysis) -> str:
-    lines = []
+    """One sentence per affected service: its loudest signal, from baseline to peak, and when."""
+    loudest: dict[str, Anomaly] = {}
     for anomaly in a.impact.anomalies:
         if anomaly.service is None:
             continue
+        current = loudest.get(anomaly.service)
+        if current is None or anomaly.peak_z > current.peak_z:
+            loudest[anomaly.service] = anomaly
+    lines = []
+    for service in a.impact.services:
+        anomaly = loudest.get(service)
+        if anomaly is None:
+            continue
         word = _SIGNAL_WORDS.get(anomaly.signal, anomaly.signal)
-        end = f" until {_hm(anomaly.recovered_at)}" if anomaly.recovered_at else ", not recovered"
-        unit = "%" if anomaly.signal == "error_ratio" else ""
-        base = anomaly.baseline * (100 if unit else 1)
-        peak = anomaly.peak_value * (100 if unit else 1)
-        fmt = (lambda v: f"{v:.2f}%") if unit else (lambda v: f"{v:.3g}")
-        lines.append(f"{anomaly.service} {word} rose from {fmt(base)} to a peak of {fmt(peak)} "
-                     f"at {_hm(anomaly.peak_at)} (onset {_hm(anomaly.onset)}{end}).")
+        signal = anomaly.signal
+        until = (f"until {_hm(anomaly.recovered_at)}" if anomaly.recovered_at
+                 else "and had not recovered by the end of the window")
+        lines.append(
+            f"{service}: {word} rose from {_value(anomaly.baseline, signal)} to "
+            f"{_value(anomaly.peak_value, signal)} (peak {_hm(anomaly.peak_at)}), "
+            f"from {_hm(anomaly.onset)} {until}.")
     if not lines:
         return "No metric showed a sustained deviation; impact is taken from the reports."
-    return " ".join(lines)
+    return "\n".join(lines)
 
 
 def _factors(evidence: Evidence, a: Analysis) -> list[ContributingFactor]:

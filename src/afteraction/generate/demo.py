@@ -53,7 +53,7 @@ def demo_scenario(seed: int = DEMO_SEED) -> Scenario:
         ("notifications", 3, 150, "v0.42.1", liam),
     ]
     deployment_id = 480_100 + rng.randint(0, 500)
-    pr_number = {p.name: 700 + 37 * i for i, p in enumerate(SERVICE_PROFILES)}
+    pr_number = {p.name: 300 + 97 * i for i, p in enumerate(SERVICE_PROFILES)}
     previous_sha: dict[str, str] = {}
     for service, minutes, duration, version, actor in deploy_plan:
         deployment_id += 7

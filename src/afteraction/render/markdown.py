@@ -43,10 +43,14 @@ def render_markdown(pm: Postmortem) -> str:
     w("")
     w("## Impact")
     w("")
-    w(pm.impact)
+    for line in pm.impact.splitlines():
+        w(f"- {md_escape(line)}" if len(pm.impact.splitlines()) > 1 else md_escape(line))
+    w("")
+    w("Key metrics:")
+    w("")
     for metric in pm.key_metrics:
         w(f"- [{metric.service} {metric.signal.replace('_', ' ')}]({metric.url}) — "
-          f"`{md_escape(metric.query)}`")
+          f"`{metric.query.replace('`', chr(39))}`")
     w("")
     w("## Timeline")
     w("")
