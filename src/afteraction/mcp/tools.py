@@ -85,6 +85,7 @@ def tool_errors(func: F) -> F:
             log.exception("tool %s failed", func.__name__)
             raise ToolError(f"afteraction failed unexpectedly ({type(exc).__name__}); "
                             "the server log has the details") from exc
+    wrapper.__doc__ = " ".join((func.__doc__ or "").split())
     return wrapper  # type: ignore[return-value]
 
 
