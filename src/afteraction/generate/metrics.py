@@ -13,7 +13,7 @@ from afteraction.model.events import MetricSeries
 
 __all__ = ["CLIENT_QUERY", "COUNTER_QUERIES", "POD_QUERIES", "SIGNAL_QUERIES", "Effect", "Pod",
            "Spike", "client_series", "counter_series", "pod_series", "series_for_service",
-           "with_gaps", "with_swing"]
+           "with_blips", "with_gaps", "with_swing"]
 
 SIGNAL_QUERIES: dict[str, tuple[str, str]] = {
     "error_ratio": (
@@ -303,3 +303,17 @@ def with_swing(series: MetricSeries, seed: int, amplitude: float, noise: float) 
         values = np.clip(values, 0.0, 1.0)
     values = np.round(values, 6)
     return series.model_copy(update={"values": tuple(values.tolist())})
+
+
+def with_blips(series: MetricSeries, blips: list[tuple[float, float, float]]) -> MetricSeries:
+    """The series with short blips that are not incidents: ``(at, seconds, level)`` each, where
+    ``level`` is absolute for ratios and multiplies the value for latency and throughput."""
+    stamps = np.asarray(series.timestamps, dtype=float)
+    values = np.asarray(series.values, dtype=float)
+    for at, seconds, level in blips:
+        inside = (stamps >= at) & (stamps < at + seconds)
+        if series.signal in ("error_ratio", "saturation"):
+            values = np.where(inside, np.maximum(values, level), values)
+        else:
+            values = np.where(inside, values * level, values)
+    return series.model_copy(update={"values": tuple(np.round(values, 6).tolist())})

@@ -17,12 +17,18 @@ __all__ = ["FAMILIES", "build", "suite"]
 
 
 def _builders() -> dict[str, Callable[[int], Scenario]]:
+    from afteraction.generate.families.changes import build_config, build_flag
     from afteraction.generate.families.deploys import build_deploy
+    from afteraction.generate.families.provider import build_no_culprit, build_noisy
 
     return {
         "bad_deploy": partial(build_deploy, "bad_deploy"),
         "cascade": partial(build_deploy, "cascade"),
         "delayed": partial(build_deploy, "delayed"),
+        "config_rollout": build_config,
+        "flag": build_flag,
+        "no_culprit": build_no_culprit,
+        "noisy": build_noisy,
     }
 
 
