@@ -31,5 +31,10 @@ def _markers(pm: Postmortem) -> list[Marker]:
 
 def render_html(pm: Postmortem) -> str:
     markers = _markers(pm)
-    charts = [(m, metric_chart(m, markers)) for m in pm.key_metrics]
+    focus = None
+    if pm.impact_start is not None:
+        stamps = [m[0].timestamp() for m in markers]
+        end = max([*stamps, (pm.recovered_at or pm.impact_start).timestamp()])
+        focus = (min(stamps) - 30 * 60, end + 45 * 60)
+    charts = [(m, metric_chart(m, markers, focus)) for m in pm.key_metrics]
     return _ENV.get_template("postmortem.html.j2").render(pm=pm, charts=charts)

@@ -26,12 +26,16 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.3g}"
 
 
-def metric_chart(metric: KeyMetric, markers: list[Marker]) -> str:
+def metric_chart(metric: KeyMetric, markers: list[Marker],
+                 focus: tuple[float, float] | None = None) -> str:
+    """``focus`` narrows the time axis to the incident (with margins) when given."""
+    t0, t1 = metric.timestamps[0], metric.timestamps[-1]
+    if focus is not None:
+        t0, t1 = max(t0, focus[0]), min(t1, focus[1])
     points = [(t, v) for t, v in zip(metric.timestamps, metric.values, strict=True)
-              if v is not None and math.isfinite(v)]
+              if v is not None and math.isfinite(v) and t0 <= t <= t1]
     if len(points) < 2:
         return ""
-    t0, t1 = metric.timestamps[0], metric.timestamps[-1]
     vmax = max(v for _, v in points)
     if metric.band_high is not None:
         vmax = max(vmax, metric.band_high)
@@ -60,20 +64,23 @@ def metric_chart(metric: KeyMetric, markers: list[Marker]) -> str:
                      f'text-anchor="end">{escape(_fmt(value, metric.unit))}</text>')
     parts.append(f'<line x1="{_PAD_L}" y1="{_PAD_T + plot_h}" x2="{_W - _PAD_R}" '
                  f'y2="{_PAD_T + plot_h}" class="axisline"/>')
-    for hour_t in range(int(t0 // 1800 + 1) * 1800, int(t1) + 1, 1800):
+    tick = 900 if t1 - t0 <= 4 * 3600 else 1800
+    for hour_t in range(int(t0 // tick + 1) * tick, int(t1) + 1, tick):
         label = datetime.fromtimestamp(hour_t, tz=UTC).strftime("%H:%M")
         parts.append(f'<text x="{x(hour_t):.1f}" y="{_H - 8}" class="axis" '
                      f'text-anchor="middle">{label}</text>')
     parts.append(f'<path d="{path}" class="line"/>')
-    for row, (at, label, colour) in enumerate(markers):
+    shown = sorted((m for m in markers if t0 <= m[0].timestamp() <= t1), key=lambda m: m[0])
+    for row, (at, label, colour) in enumerate(shown):
         ts = at.timestamp()
-        if not (t0 <= ts <= t1):
-            continue
         xm = x(ts)
         parts.append(f'<line x1="{xm:.1f}" y1="{_PAD_T}" x2="{xm:.1f}" y2="{_PAD_T + plot_h}" '
                      f'stroke="{colour}" class="marker"><title>{escape(label)} '
                      f'{at:%H:%M:%S} UTC</title></line>')
-        parts.append(f'<text x="{xm + 3:.1f}" y="{_PAD_T + 10 + (row % 5) * 11}" '
-                     f'fill="{colour}" class="mlabel">{escape(label)}</text>')
+        anchor = "end" if xm > _W - 120 else "start"
+        dx = -3 if anchor == "end" else 3
+        parts.append(f'<text x="{xm + dx:.1f}" y="{_PAD_T + 10 + (row % 7) * 11}" '
+                     f'fill="{colour}" text-anchor="{anchor}" class="mlabel">'
+                     f'{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
