@@ -18,7 +18,9 @@ __all__ = ["FAMILIES", "build", "suite"]
 
 def _builders() -> dict[str, Callable[[int], Scenario]]:
     from afteraction.generate.families.changes import build_config, build_flag
+    from afteraction.generate.families.concurrent import build_concurrent
     from afteraction.generate.families.deploys import build_deploy
+    from afteraction.generate.families.humans import build_humans
     from afteraction.generate.families.provider import build_no_culprit, build_noisy
 
     return {
@@ -29,6 +31,8 @@ def _builders() -> dict[str, Callable[[int], Scenario]]:
         "flag": build_flag,
         "no_culprit": build_no_culprit,
         "noisy": build_noisy,
+        "humans": build_humans,
+        "concurrent": build_concurrent,
     }
 
 
