@@ -1,0 +1,110 @@
+"""An MCP server as a source: configured as assistants configure them, called tool by tool.
+
+``McpServerConfig`` is the ``mcpServers`` entry of Claude Desktop / Cursor (command, args, env) or
+a streamable HTTP URL with headers. Every tool call is kept as a :class:`RawResponse` (URL
+``mcp://<server>/tools/<tool>``, params = the arguments, body = the tool's text), so a bundle
+records exactly what the server answered and an adapter's conversion can be replayed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from afteraction.bundle.raw import RawResponse
+from afteraction.errors import ConfigError, SourceError
+
+__all__ = ["McpServerConfig", "McpSession", "ToolCall", "open_session"]
+
+
+class McpServerConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="a label used in recorded URLs, e.g. mcp-atlassian")
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = Field(default_factory=dict)
+    url: str | None = Field(default=None, description="streamable HTTP endpoint instead of a "
+                                                      "command")
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: float = 60.0
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerConfig:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("give exactly one of command or url")
+        return self
+
+
+class ToolCall(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    tool: str
+    arguments: dict[str, Any]
+    text: str
+    is_error: bool = False
+
+    def json(self) -> Any:  # type: ignore[override]
+        try:
+            return json.loads(self.text)
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"tool {self.tool} answered non-JSON text: {self.text[:120]!r}",
+                              source="mcp") from exc
+
+    def raw(self, server: str) -> RawResponse:
+        return RawResponse(url=f"mcp://{server}/tools/{self.tool}", body=self.text.encode(),
+                           method="CALL", params=dict(self.arguments),
+                           status=500 if self.is_error else 200, meta={"mcp_tool": self.tool})
+
+
+class McpSession:
+    """A connected client; ``call`` returns the tool's text and records the exchange."""
+
+    def __init__(self, config: McpServerConfig, client: Any, tools: set[str]) -> None:
+        self.config = config
+        self._client = client
+        self.tools = tools
+        self.calls: list[ToolCall] = []
+
+    def has(self, tool: str) -> bool:
+        return tool in self.tools
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> ToolCall:
+        if tool not in self.tools:
+            raise SourceError(f"{self.config.name} has no tool {tool!r}", source="mcp",
+                              where=self.config.name)
+        result = await self._client.call_tool(tool, arguments)
+        text = "\n".join(getattr(c, "text", "") for c in result.content)
+        call = ToolCall(tool=tool, arguments=arguments, text=text, is_error=bool(result.is_error))
+        self.calls.append(call)
+        if call.is_error:
+            raise SourceError(f"{self.config.name} {tool}: {text[:200]}", source="mcp",
+                              where=self.config.name)
+        return call
+
+
+@asynccontextmanager
+async def open_session(config: McpServerConfig) -> AsyncIterator[McpSession]:
+    """Start (or reach) the server, list its tools, yield a session; closes it on exit."""
+    from mcp import Client, StdioServerParameters
+    if config.command is not None:
+        target: Any = StdioServerParameters(command=config.command, args=list(config.args),
+                                            env=dict(config.env))
+    else:
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+        if config.url is None:
+            raise ConfigError("no url", where=config.name)
+        target = streamable_http_client(config.url, http_client=httpx2.AsyncClient(
+            headers=config.headers, timeout=config.timeout))
+    try:
+        async with Client(target, mode="legacy", read_timeout_seconds=config.timeout) as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            yield McpSession(config, client, tools)
+    except OSError as exc:
+        raise SourceError(f"cannot start MCP server: {exc}", source="mcp",
+                          where=config.name) from exc
