@@ -110,8 +110,7 @@ async def _one(name: str, connector: Connector, query: CollectQuery
     except Exception as exc:  # noqa: BLE001 - a broken connector must not sink the others
         return None, SourceEntry(status="error", detail=f"{type(exc).__name__}: {exc}",
                                  queries=tuple(connector.queries), **base)
-    status = "ok" if connector.items else "no_data"
-    return capture, SourceEntry(status=status, detail="; ".join(connector.notes),
+    return capture, SourceEntry(status="ok" if connector.items else "no_data", detail="; ".join(connector.notes),
                                 queries=tuple(connector.queries), **base)
 
 

@@ -55,10 +55,10 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
 
-def parse_duration(value: str | int | float, *, field: str = "duration") -> float:
+def parse_duration(value: str | float, *, field: str = "duration") -> float:
     """'90s', '5m', '6h', '1d' or a number of seconds -> seconds."""
     if isinstance(value, bool):
-        raise ValueError(f"{field}: expected a duration like '90s' or '6h', got {value!r}")
+        raise ValueError(f"{field}: expected a duration like '90s' or '6h', got {value!r}")  # noqa: TRY004
     if isinstance(value, int | float):
         return float(value)
     match = _DURATION.match(value)
@@ -263,6 +263,12 @@ def _line_of(text: str, section: str | None, key: str | None) -> int | None:
     return start + 1 if section else None
 
 
+def _nth_services_line(text: str, position: int) -> int | None:
+    headers = [n for n, line in enumerate(text.splitlines(), start=1)
+               if re.match(r"^\s*\[\[\s*services\s*\]\]", line)]
+    return headers[position] if position < len(headers) else None
+
+
 def _fail(text: str, where: str, section: str | None, key: str | None, message: str) -> ConfigError:
     line = _line_of(text, section, key)
     location = f"{where}:{line}" if line else where
@@ -321,16 +327,22 @@ def parse_settings(text: str, *, where: str = CONFIG_NAME,
             top[name] = model.model_validate(section)
         except ValidationError as exc:
             first = exc.errors()[0]
-            key = str(first["loc"][0]) if first["loc"] else None
+            field_name = str(first["loc"][0]) if first["loc"] else None
             msg = str(first["msg"]).removeprefix("Value error, ")
-            raise _fail(text, where, label, key, msg) from exc
+            raise _fail(text, where, label, field_name, msg) from exc
     services = data.pop("services", [])
-    try:
-        top["catalog"] = Catalog(services=tuple(Service.model_validate(s) for s in services))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = str(first["loc"][0]) if first["loc"] else None
-        raise _fail(text, where, "services", key, str(first["msg"])) from exc
+    catalog: list[Service] = []
+    for position, entry in enumerate(services if isinstance(services, list) else [services]):
+        try:
+            catalog.append(Service.model_validate(entry))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field_name = str(first["loc"][0]) if first["loc"] else None
+            line = _nth_services_line(text, position)
+            location = f"{where}:{line}" if line else where
+            raise ConfigError(f"services[{position}].{field_name}: {first['msg']}",
+                              where=location) from exc
+    top["catalog"] = Catalog(services=tuple(catalog))
     slo = data.pop("slo", None)
     if slo is not None:
         if not all(isinstance(v, str) and "{selector}" in v for v in slo.values()):
@@ -343,8 +355,8 @@ def parse_settings(text: str, *, where: str = CONFIG_NAME,
         return Settings.model_validate(top)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = str(first["loc"][0]) if first["loc"] else None
-        raise _fail(text, where, "afteraction", key, str(first["msg"])) from exc
+        field_name = str(first["loc"][0]) if first["loc"] else None
+        raise _fail(text, where, "afteraction", field_name, str(first["msg"])) from exc
 
 
 STARTER = '''\

@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stubs import Fleet  # noqa: E402
+from stubs import Fleet
 
-from afteraction.sources.live.http import HttpPolicy  # noqa: E402
+from afteraction.sources.live.http import HttpPolicy
 
 QUICK = HttpPolicy(timeout=2.0, retries=2, backoff=0.01, max_backoff=0.05, budget=8.0)
 

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Self
 
 __all__ = ["RealPrometheus", "binaries", "openmetrics"]
 
@@ -64,7 +65,7 @@ class RealPrometheus:
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> RealPrometheus:
+    def __enter__(self) -> Self:
         data = self.workdir / "data"
         data.mkdir(parents=True, exist_ok=True)
         source = self.workdir / "series.om"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 pytest.importorskip("afteraction.pipeline")
 
-from afteraction.cli import app  # noqa: E402
+from afteraction.cli import app
 
 CAPTURE_METADATA = ("captured_at", "tool_version", "generated_at")
 

@@ -7,7 +7,7 @@ afteraction at them, with the tokens in ``TOKENS`` (passed as the environment).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from stubs.github import GitHubStub
 from stubs.grafana import GrafanaStub
@@ -75,7 +75,7 @@ class Fleet:
         self.changes = changes
         self.slo = slo
 
-    def __enter__(self) -> Fleet:
+    def __enter__(self) -> Self:
         for server in self.servers.values():
             server.start()
         if self.prometheus_url is None:

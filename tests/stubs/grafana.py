@@ -79,7 +79,7 @@ class GrafanaStub(StubApp):
             if request.query:
                 target += "?" + urlencode(request.query, doseq=True)
             try:
-                with urllib.request.urlopen(target, timeout=10) as answer:  # noqa: S310
+                with urllib.request.urlopen(target, timeout=10) as answer:
                     return Response(answer.status, answer.read(),
                                     {"Content-Type": answer.headers.get("Content-Type", "")})
             except urllib.error.HTTPError as exc:

@@ -41,8 +41,8 @@ class JiraStub(StubApp):
         return header == f"Bearer {self.token}"
 
     def unauthorized(self, request: Request) -> Response:
-        return json_response({"errorMessages": ["You are not authenticated. Authentication "
-                                                "required to perform this operation."],
+        return json_response({"errorMessages": [("You are not authenticated. Authentication "
+                                                 "required to perform this operation.")],
                               "errors": {}}, 401)
 
     def rate_limited(self, request: Request) -> Response:
@@ -124,8 +124,8 @@ class JiraStub(StubApp):
         if match:
             data = next((i for i in ISSUES if i["key"] == match.group(1)), None)
             if data is None:
-                return json_response({"errorMessages": ["Issue does not exist or you do not "
-                                                        "have permission to see it."],
+                return json_response({"errorMessages": [("Issue does not exist or you do not "
+                                                         "have permission to see it.")],
                                       "errors": {}}, 404)
             if match.group(2):
                 start = int(request.q("startAt", "0") or 0)

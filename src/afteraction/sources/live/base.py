@@ -18,7 +18,7 @@ import httpx
 from afteraction.bundle.raw import RawCapture
 from afteraction.errors import AuthError, RateLimitError, SourceError, SourceTimeout
 from afteraction.model.incident import Catalog, Incident, Window
-from afteraction.settings import DEFAULT_SLO, SourceConfig
+from afteraction.settings import DEFAULT_SLO
 from afteraction.sources.live.http import HttpPolicy, Progress, SourceHttp
 
 __all__ = ["CollectQuery", "Connector", "Health", "utcnow"]

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import httpx
 
@@ -164,7 +164,7 @@ class SourceHttp:
         self._client = httpx.AsyncClient(headers=base_headers, auth=auth, transport=transport,
                                          timeout=self.policy.timeout)
 
-    async def __aenter__(self) -> SourceHttp:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

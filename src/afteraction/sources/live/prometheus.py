@@ -16,7 +16,7 @@ from afteraction.settings import GrafanaConfig, PrometheusConfig
 from afteraction.sources.live.base import CollectQuery, Connector, Health
 from afteraction.sources.live.http import SourceHttp
 
-__all__ = ["MAX_POINTS", "PrometheusConnector", "choose_step", "selector", "render"]
+__all__ = ["MAX_POINTS", "PrometheusConnector", "choose_step", "render", "selector"]
 
 MAX_POINTS = 11_000
 
