@@ -210,9 +210,12 @@ class SourceHttp:
                                           "follow_redirects": follow_redirects}
                 if auth is not None:
                     kwargs["auth"] = auth
-                response = await self._client.request(method, _with_params(url, params),
-                                                      **kwargs)
-            except httpx.TimeoutException as exc:
+                # httpx times out each read; the whole exchange is bounded here too, so a server
+                # that trickles bytes cannot hold a source past its budget.
+                response = await asyncio.wait_for(
+                    self._client.request(method, _with_params(url, params), **kwargs),
+                    timeout=kwargs["timeout"] + 0.05)
+            except (httpx.TimeoutException, TimeoutError) as exc:
                 if self.remaining() <= 0 or attempt >= self.policy.retries:
                     raise SourceTimeout(f"no answer within the budget ({type(exc).__name__})",
                                         source=self.source, where=_short(url)) from exc
