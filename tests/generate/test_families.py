@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from datetime import timedelta
@@ -167,7 +168,7 @@ def test_concurrent_pods_carry_the_deployed_versions(
             assert new and new <= versions and versions - new, (seed, service)
             assert (versions & deployed) == versions - (versions - deployed)
 
-        def peak(service: str, version: str) -> float:
+        def peak(service: str, version: str, pods: list = pods) -> float:
             values = [v for s in pods if s.service == service and s.signal == "error_ratio"
                       and s.labels["version"] == version for v in s.values if not math.isnan(v)]
             return max(values)
@@ -192,7 +193,7 @@ def test_noisy_has_counters_with_a_reset(scenarios: dict[tuple[str, int], Scenar
         resets = 0
         for series in counters:
             values = [v for v in series.values if not math.isnan(v)]
-            resets += sum(1 for a, b in zip(values, values[1:]) if b < a)
+            resets += sum(1 for a, b in itertools.pairwise(values) if b < a)
         assert resets >= 1, seed
         gaps = max(_longest_nan_run(s.values) for s in scenario.series)
         assert gaps >= 8, seed  # at least two minutes of missing scrapes somewhere

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,8 +233,8 @@ def client_series(caller: str, target: ServiceProfile, timestamps: np.ndarray, s
         env = _envelope(timestamps, effect)
         noisy = effect.level * (1 + 0.08 * rng.standard_normal(len(timestamps)))
         values = values + env * np.clip(noisy - values, 0.0, None)
-    values = np.round(np.clip(values, 0.0, 1.0), 6)
-    values = np.where(rng.random(len(timestamps)) < missing_ratio, np.nan, values)
+    rounded = np.round(np.clip(values, 0.0, 1.0), 6)
+    values = np.where(rng.random(len(timestamps)) < missing_ratio, np.nan, rounded)
     labels = {"service": caller, "target": target.name}
     return _series(CLIENT_QUERY.format(c=caller, t=target.name), labels, caller,
                    "client_error_ratio", "ratio", timestamps, values)
@@ -279,7 +280,7 @@ def counter_series(throughput: MetricSeries, error_ratio: MetricSeries, seed: in
     return out
 
 
-def with_gaps(series: MetricSeries, runs: list[tuple[float, float]]) -> MetricSeries:
+def with_gaps(series: MetricSeries, runs: Sequence[tuple[float, float]]) -> MetricSeries:
     """The series with runs of missing scrapes: NaN over each ``(start, seconds)``."""
     stamps = np.asarray(series.timestamps, dtype=float)
     values = np.asarray(series.values, dtype=float)
@@ -305,7 +306,7 @@ def with_swing(series: MetricSeries, seed: int, amplitude: float, noise: float) 
     return series.model_copy(update={"values": tuple(values.tolist())})
 
 
-def with_blips(series: MetricSeries, blips: list[tuple[float, float, float]]) -> MetricSeries:
+def with_blips(series: MetricSeries, blips: Sequence[tuple[float, float, float]]) -> MetricSeries:
     """The series with short blips that are not incidents: ``(at, seconds, level)`` each, where
     ``level`` is absolute for ratios and multiplies the value for latency and throughput."""
     stamps = np.asarray(series.timestamps, dtype=float)

@@ -25,7 +25,7 @@ from afteraction.generate.families.standard import (
     symptoms,
     timeline,
 )
-from afteraction.generate.org import PEOPLE, owner_of
+from afteraction.generate.org import owner_of
 from afteraction.generate.scenario import Scenario
 
 __all__ = ["build_config", "build_flag"]
@@ -40,13 +40,13 @@ _CULPRIT_FLAGS = ("new-checkout-flow", "async-ledger-writes", "v3-client", "edge
 """Names no background flag uses, so the culprit's key is unambiguous."""
 
 
-def _alerts(world: World, loud: str, plot) -> list[tuple[float, str]]:  # noqa: ANN001
+def _alerts(world: World, loud: str, plot) -> list[tuple[float, str]]:
     name = world.error_alert(loud, plot.detected, plot)
     return [(plot.detected, f"[FIRING:1] {name} {loud} (critical): {loud} 5xx ratio above 5% "
                             "for 3m")]
 
 
-def _ic():  # noqa: ANN202
+def _ic():
     return person("priya")
 
 

@@ -48,7 +48,7 @@ def person(handle: str) -> Person:
     return next(p for p in PEOPLE if p.handle == handle)
 
 
-def profile(name: str):  # noqa: ANN201 - ServiceProfile, kept short
+def profile(name: str):
     return PROFILES[name]
 
 
@@ -168,7 +168,7 @@ class World:
     def change(self, kind: str, service: str, at: float, **fields: object) -> Change:
         plan = Change(kind=kind, service=service, at=float(int(at)), **fields)  # type: ignore[arg-type]
         if plan.actor is None:
-            plan.actor = owner_of(service) if kind != "flag" else owner_of(service)
+            plan.actor = owner_of(service)
         self.changes.append(plan)
         return plan
 

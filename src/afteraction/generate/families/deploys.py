@@ -16,7 +16,7 @@ from afteraction.generate.families.standard import (
     symptoms,
     timeline,
 )
-from afteraction.generate.org import PEOPLE, owner_of
+from afteraction.generate.org import PEOPLE, Person, owner_of
 from afteraction.generate.scenario import Scenario
 
 __all__ = ["build_deploy"]
@@ -92,7 +92,7 @@ def build_deploy(family: str, seed: int) -> Scenario:
     owner = culprit.actor or owner_of(origin)
     verb = (f"revert {origin}'s change" if action == "revert"
             else f"roll back {origin} to {action_change.version}")
-    spoken = [
+    spoken: list[tuple[float, Person | None, str]] = [
         (plot.declared + 400, owner_of(loud), f"{loud} is throwing errors, started around "
          f"{hh(plot.onset)}."),
         (plot.declared + 520, owner, f"We shipped {origin} {culprit.version} at {hh(culprit.at)}."),

@@ -7,6 +7,8 @@ services that call it, ``mitigate`` plans the action that is followed by recover
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from afteraction.generate.families.common import MIN, STEP, Change, Plot, World, hh, person
 from afteraction.generate.families.story import Line, bridge, channel
 from afteraction.generate.metrics import Effect
@@ -185,8 +187,8 @@ def story_lines(world: World, plot: Plot, ic: Person, *, owner: Person, culprit_
 
 def assemble(world: World, plot: Plot, *, ic: Person, lines: list[Line], summary: str,
              loud: str, culprit: ChangeRef | None, affected: list[str], notes: str,
-             alerts: list[tuple[float, str]], bridge_lines: list[tuple[float, Person | None,
-                                                                    str]] = (),  # type: ignore[assignment]
+             alerts: list[tuple[float, str]],
+             bridge_lines: Sequence[tuple[float, Person | None, str]] = (),
              series: list[MetricSeries] | None = None, extra_filler: tuple[str, ...] = (),
              culprit_service: str | None = None) -> Scenario:
     """Channel, maybe a bridge, the tickets, the series, and the scenario with its truth."""
@@ -198,7 +200,7 @@ def assemble(world: World, plot: Plot, *, ic: Person, lines: list[Line], summary
     if rng.random() < 0.55:
         start = plot.declared + rng.randint(3, 10) * MIN
         end = max(plot.recovered, start + 10 * MIN) + rng.randint(60, 240)
-        spoken = [(start + 4, ic, f"Okay, this is {ic.name.split()[0]}, I'm incident "
+        spoken: list[tuple[float, Person | None, str]] = [(start + 4, ic, f"Okay, this is {ic.name.split()[0]}, I'm incident "
                    "commander. What are we seeing?")]
         spoken += [(max(at, start + 5), who, text) for at, who, text in bridge_lines
                    if at < end]

@@ -8,6 +8,7 @@ sized to 60-200 messages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from afteraction.generate.chatter import ChannelBuilder, TranscriptBuilder
@@ -88,7 +89,7 @@ def channel(world: World, plot: Plot, lines: list[Line], *, name: str, ic: Perso
     return ch.finish(), times
 
 
-def bridge(world: World, start: float, lines: list[tuple[float, Person | None, str]], end: float,
+def bridge(world: World, start: float, lines: Sequence[tuple[float, Person | None, str]], end: float,
            people: list[Person]) -> list[Event]:
     """The war-room transcript from ``start`` to ``end``; lines are at absolute times."""
     rng = world.rng
