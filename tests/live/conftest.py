@@ -64,7 +64,7 @@ def world_series() -> list[tuple[str, str, dict[str, str], list[tuple[float, flo
 @pytest.fixture(scope="session")
 def real_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a real Prometheus loaded with ``world_series`` (skips when not installed)."""
-    from live.promserver import RealPrometheus, binaries, openmetrics
+    from stubs.promserver import RealPrometheus, binaries, openmetrics
 
     if binaries() is None:
         pytest.skip("prometheus is not installed; run scripts/test-services")

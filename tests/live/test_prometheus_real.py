@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from live.conftest import world_series  # noqa: F401 - documents where the data comes from
 from stubs import INCIDENT, Fleet
 
 from afteraction.collect import collect_live
