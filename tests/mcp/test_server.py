@@ -88,7 +88,9 @@ def test_incident_tools_report_the_library_draft(calls: dict[str, Any],
     assert [s["id"] for s in suspects] == [s["id"] for s in pm["suspects"]]
     assert len(suspects) >= 5 and suspects[0]["score"] >= suspects[-1]["score"]
     assert r["get_suspects"]["confident"] == pm["confident"]
-    assert any(e["kind"] == "rollback_recovery" for e in suspects[0]["evidence"])
+    assert [[e["kind"] for e in s["evidence"]] for s in suspects] == \
+        [[e["kind"] for e in s["evidence"]] for s in pm["suspects"]]
+    assert all(s["evidence"] for s in suspects)
     timeline = r["get_timeline"]["entries"]
     assert [e["id"] for e in timeline] == [e["id"] for e in pm["timeline"]]
     assert {e["source"] for e in timeline} >= {"github", "slack", "jira", "zoom"}

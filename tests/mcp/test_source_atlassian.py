@@ -26,8 +26,8 @@ from tests.mcp.conftest import ROOT, installed
 if str(ROOT / "tests") not in sys.path:
     sys.path.append(str(ROOT / "tests"))  # the stubs import each other as ``stubs.*``
 
-from stubs.jira import JiraStub  # noqa: E402
-from stubs.runner import StubServer  # noqa: E402
+from stubs.jira import JiraStub
+from stubs.runner import StubServer
 
 KEY = "INC-42"
 

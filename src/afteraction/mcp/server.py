@@ -52,6 +52,7 @@ def run_stdio(config: ServerConfig | None = None) -> None:
 def http_app(server: MCPServer, host: str, token: str | None, path: str = "/mcp") -> object:
     """The streamable HTTP ASGI app, behind the bearer guard when a token is set."""
     from mcp.server.transport_security import TransportSecuritySettings
+
     from afteraction.mcp.auth import is_loopback
     security = None if is_loopback(host) else TransportSecuritySettings(
         enable_dns_rebinding_protection=False)

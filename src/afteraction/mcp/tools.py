@@ -64,10 +64,10 @@ PeriodUntil = Annotated[str | None, Field(description="period end (exclusive), Y
                                                       "ISO 8601; omit for unbounded")]
 Service = Annotated[str | None, Field(description="only this service (catalog name)")]
 
-READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True,
-                            openWorldHint=False)
-COLLECTS = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True,
-                           openWorldHint=True)
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                            open_world_hint=False)
+COLLECTS = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                           open_world_hint=True)
 
 
 def tool_errors(func: F) -> F:
@@ -81,7 +81,7 @@ def tool_errors(func: F) -> F:
             raise
         except AfteractionError as exc:
             raise ToolError(str(exc)) from exc
-        except Exception as exc:  # noqa: BLE001 - never leak a traceback to the client
+        except Exception as exc:
             log.exception("tool %s failed", func.__name__)
             raise ToolError(f"afteraction failed unexpectedly ({type(exc).__name__}); "
                             "the server log has the details") from exc
