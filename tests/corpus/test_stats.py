@@ -3,6 +3,10 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+import numpy as np
+import pytest
+from scipy import stats
+
 from afteraction.corpus.analytics.deploy_patterns import CubeCell, analyze_patterns
 from afteraction.corpus.analytics.mttr import analyze_degradation
 from afteraction.corpus.analytics.scope import add_quarters, months_before, quarter_start
@@ -73,3 +77,19 @@ def test_taxonomy_normalisation() -> None:
     assert normalize_factor("gremlins") == "other"
     assert normalize_action_status("Won't Do") == "dropped"
     assert normalize_action_status("In Progress") == "in_progress"
+
+
+@pytest.mark.parametrize(("n", "m", "method"), [(3, 4, "exact"), (8, 6, "exact"),
+                                                (20, 20, "exact"), (25, 30, "asymptotic")])
+def test_degradation_test_matches_scipy(n: int, m: int, method: str) -> None:
+    rng = np.random.default_rng(n * 100 + m)
+    before, after = rng.lognormal(0, 1, m), rng.lognormal(0.4, 1, n)
+    expected = stats.mannwhitneyu(after, before, alternative="greater", method=method).pvalue
+    assert math.isclose(degradation_test(before, after), expected, rel_tol=1e-9)
+
+
+def test_degradation_test_with_ties_matches_scipy() -> None:
+    before, after = [1, 2, 2, 3, 5], [2, 3, 3, 6, 7, 7]
+    expected = stats.mannwhitneyu(after, before, alternative="greater",
+                                  method="asymptotic").pvalue
+    assert math.isclose(degradation_test(before, after), expected, rel_tol=1e-9)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-__all__ = ["copy_rows", "reserve_ids"]
+__all__ = ["analyze", "copy_rows", "reserve_ids"]
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -70,3 +70,8 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str],
                                [[_sqlite_value(v) for v in row] for row in rows])
     finally:
         cursor.close()
+
+
+def analyze(conn: Connection) -> None:
+    """Refresh the planner's statistics after a bulk load, so the report's plans are good."""
+    conn.execute(text("ANALYZE"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from afteraction.corpus.bulk import copy_rows, reserve_ids
+from afteraction.corpus.cube import encode
 from afteraction.corpus.records import ActionRecord, DeployRecord, PostmortemRecord, quarter_of
 from afteraction.corpus.store import (
     ActionItem,
@@ -28,7 +30,8 @@ from afteraction.corpus.store import (
     Service,
 )
 
-__all__ = ["as_utc", "bulk_insert_deploys", "bulk_insert_postmortems", "ensure_services", "list_postmortems",
+__all__ = ["as_utc", "bulk_insert_deploys", "bulk_insert_postmortems", "ensure_services",
+           "list_postmortems",
            "refresh_deploy_outcomes", "upsert_deploys", "upsert_postmortem"]
 
 _CHUNK = 500
@@ -250,7 +253,9 @@ def _deploy_row(record: DeployRecord, service_id: int) -> dict[str, Any]:
             "weekday": at.weekday(), "hour": at.hour, "kind": record.kind,
             "environment": record.environment, "change_size": record.change_size,
             "canary": record.canary, "rollback": record.rollback, "actor": record.actor,
-            "sha": record.sha, "url": record.url, "attrs": record.attrs}
+            "sha": record.sha, "url": record.url, "attrs": record.attrs,
+            "cube": encode(at.weekday(), at.hour, record.change_size, record.kind, record.canary,
+                           record.rollback)}
 
 
 def upsert_deploys(conn: Connection, records: Sequence[DeployRecord]) -> set[int]:
@@ -270,7 +275,30 @@ def upsert_deploys(conn: Connection, records: Sequence[DeployRecord]) -> set[int
 
 _DEPLOY_COLUMNS = ("key", "service_id", "at", "at_epoch", "weekday", "hour", "kind",
                    "environment", "change_size", "canary", "rollback", "actor", "sha", "url",
-                   "attrs")
+                   "attrs", "cube", "next_incident_epoch")
+
+
+def _incident_starts(conn: Connection, service_ids: set[int]) -> dict[int, list[int]]:
+    """Sorted incident start epochs per service."""
+    out: dict[int, list[int]] = {}
+    ids = sorted(service_ids)
+    for i in range(0, len(ids), _CHUNK):
+        rows = conn.execute(select(PostmortemService.service_id, PostmortemService.started_epoch)
+                            .where(PostmortemService.service_id.in_(ids[i:i + _CHUNK]),
+                                   PostmortemService.started_epoch.is_not(None)))
+        for service, start in rows:
+            if start is not None:
+                out.setdefault(service, []).append(int(start))
+    for starts in out.values():
+        starts.sort()
+    return out
+
+
+def _next_start(starts: list[int] | None, at: int) -> int | None:
+    if not starts:
+        return None
+    index = bisect_left(starts, at)
+    return starts[index] if index < len(starts) else None
 
 
 def bulk_insert_deploys(conn: Connection, records: Sequence[DeployRecord]) -> set[int]:
@@ -284,9 +312,11 @@ def bulk_insert_deploys(conn: Connection, records: Sequence[DeployRecord]) -> se
     for i in range(0, len(keys), 5000):
         conn.execute(delete(Deploy).where(Deploy.key.in_(keys[i:i + 5000])))
     services = ensure_services(conn, (r.service for r in records))
+    starts = _incident_starts(conn, set(services.values()))
     rows = []
     for record in records:
         row = _deploy_row(record, services[record.service])
+        row["next_incident_epoch"] = _next_start(starts.get(row["service_id"]), row["at_epoch"])
         rows.append(tuple(row[c] for c in _DEPLOY_COLUMNS))
     copy_rows(conn, "deploys", _DEPLOY_COLUMNS, rows)
     return set(services.values())
@@ -299,7 +329,9 @@ def refresh_deploy_outcomes(conn: Connection, service_ids: Iterable[int] | None 
            .where(PostmortemService.service_id == Deploy.service_id,
                   PostmortemService.started_epoch >= Deploy.at_epoch)
            .scalar_subquery())
-    stmt = update(Deploy).values(next_incident_epoch=nxt)
+    # only rows whose outcome changes are written: a re-run reads, it does not rewrite 1M rows
+    stmt = (update(Deploy).values(next_incident_epoch=nxt)
+            .where(Deploy.next_incident_epoch.is_distinct_from(nxt)))
     if service_ids is None:
         conn.execute(stmt)
         return

@@ -95,6 +95,8 @@ class ContributingFactor(Base):
 
 class ActionItem(Base):
     __tablename__ = "action_items"
+    __table_args__ = (Index("ix_action_items_category_status", "category", "status",
+                            "close_seconds", "due"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     postmortem_id: Mapped[int] = mapped_column(
@@ -102,7 +104,7 @@ class ActionItem(Base):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(40))
     tracker_key: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16))
     tracker_status: Mapped[str | None] = mapped_column(String(64))
@@ -128,7 +130,8 @@ class ActionStatus(Base):
 
 class Deploy(Base):
     __tablename__ = "deploys"
-    __table_args__ = (Index("ix_deploys_service_at", "service_id", "at_epoch"),)
+    __table_args__ = (Index("ix_deploys_service_at", "service_id", "at_epoch"),
+                      Index("ix_deploys_cube", "cube", "at_epoch", "next_incident_epoch"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -146,4 +149,5 @@ class Deploy(Base):
     sha: Mapped[str | None] = mapped_column(String(64))
     url: Mapped[str | None] = mapped_column(Text)
     attrs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cube: Mapped[int] = mapped_column(SmallInteger)
     next_incident_epoch: Mapped[int | None] = mapped_column(BigInteger)

@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import ColumnElement, Connection, case, func, select
 
 from afteraction.corpus.analytics.scope import Scope
-from afteraction.corpus.analytics.sqlhelp import grouped_medians, scope_filter, service_id
+from afteraction.corpus.analytics.sqlhelp import scope_filter, service_id
 from afteraction.corpus.store import ActionItem, Postmortem
 
 __all__ = ["ActionRow", "ActionSection", "action_section"]
@@ -39,28 +39,42 @@ class ActionSection:
         return asdict(self)
 
 
+def _median_close(conn: Connection, category: str, count: int,
+                  where: list[ColumnElement[bool]]) -> float | None:
+    """Median time to close by seeking into the (category, status, close_seconds) index."""
+    if count == 0:
+        return None
+    stmt = (select(ActionItem.close_seconds)
+            .where(ActionItem.category == category, ActionItem.status == "done",
+                   ActionItem.close_seconds.is_not(None), *where)
+            .order_by(ActionItem.close_seconds)
+            .offset((count - 1) // 2).limit(2 - count % 2))
+    values = [float(v) for v in conn.execute(stmt).scalars() if v is not None]
+    return sum(values) / len(values) if values else None
+
+
 def action_section(conn: Connection, scope: Scope, *, as_of: datetime) -> ActionSection:
     svc = service_id(conn, scope.service)
-    where = scope_filter(scope, svc)
+    where: list[ColumnElement[bool]] = []
+    if scope.since or scope.until or svc is not None:
+        where.append(ActionItem.postmortem_id.in_(
+            select(Postmortem.id).where(*scope_filter(scope, svc))))
     today = as_of.date()
     is_open = ActionItem.status.in_(("open", "in_progress"))
+    is_done = ActionItem.status == "done"
     stmt = (select(ActionItem.category, func.count(),
-                   func.sum(case((ActionItem.status == "done", 1), else_=0)),
+                   func.sum(case((is_done, 1), else_=0)),
                    func.sum(case((ActionItem.status == "dropped", 1), else_=0)),
                    func.sum(case((is_open, 1), else_=0)),
-                   func.sum(case((is_open & (ActionItem.due < today), 1), else_=0)))
-            .join(Postmortem, Postmortem.id == ActionItem.postmortem_id)
+                   func.sum(case((is_open & (ActionItem.due < today), 1), else_=0)),
+                   func.sum(case((is_done & ActionItem.close_seconds.is_not(None), 1),
+                                 else_=0)))
             .where(*where).group_by(ActionItem.category))
-    base = (select(ActionItem.category.label("category"),
-                   ActionItem.close_seconds.label("close"))
-            .join(Postmortem, Postmortem.id == ActionItem.postmortem_id)
-            .where(*where, ActionItem.status == "done"))
-    medians = grouped_medians(conn, base, "close", ("category",))
     rows = []
-    for category, total, done, dropped, open_, past_due in conn.execute(stmt):
+    for category, total, done, dropped, open_, past_due, timed in conn.execute(stmt).all():
         done, dropped = int(done or 0), int(dropped or 0)
         closed = done + dropped
-        median = medians.get((category,))
+        median = _median_close(conn, category, int(timed or 0), where)
         rows.append(ActionRow(category, int(total), done, dropped, int(open_ or 0),
                               int(past_due or 0), done / total if total else 0.0,
                               dropped / closed if closed else None,

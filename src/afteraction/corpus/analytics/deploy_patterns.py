@@ -19,13 +19,12 @@ from sqlalchemy import Connection, and_, case, func, select
 from afteraction.corpus.analytics.scope import Scope
 from afteraction.corpus.analytics.sqlhelp import service_id
 from afteraction.corpus.analytics.stats import benjamini_hochberg, rate_ratio
+from afteraction.corpus.cube import LARGE_LINES, SMALL_LINES, decode
 from afteraction.corpus.store import Deploy
 
 __all__ = ["ATTRIBUTES", "CubeCell", "PatternRow", "PatternSection", "analyze_patterns",
            "deploy_pattern_section"]
 
-SMALL_LINES = 50
-LARGE_LINES = 500
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HOUR_BANDS = {"night (00-06 UTC)": (0, 6), "morning (06-12 UTC)": (6, 12),
               "afternoon (12-18 UTC)": (12, 18), "evening (18-24 UTC)": (18, 24)}
@@ -147,14 +146,10 @@ def analyze_patterns(cells: list[CubeCell], *, alpha: float = 0.05) -> list[Patt
 
 def query_cube(conn: Connection, scope: Scope, window_seconds: int) -> list[CubeCell]:
     """The deploy cube over the scope, counting deploys followed by an incident in the window."""
-    size = case((Deploy.change_size.is_(None), "unknown"),
-                (Deploy.change_size < SMALL_LINES, "small"),
-                (Deploy.change_size < LARGE_LINES, "medium"), else_="large").label("size")
     followed = case((and_(Deploy.next_incident_epoch.is_not(None),
                           Deploy.next_incident_epoch - Deploy.at_epoch <= window_seconds), 1),
                     else_=0)
-    stmt = select(Deploy.weekday, Deploy.hour, size, Deploy.kind, Deploy.canary, Deploy.rollback,
-                  func.count(), func.sum(followed))
+    stmt = select(Deploy.cube, func.count(), func.sum(followed))
     if scope.since_epoch is not None:
         stmt = stmt.where(Deploy.at_epoch >= scope.since_epoch)
     if scope.until_epoch is not None:
@@ -162,10 +157,9 @@ def query_cube(conn: Connection, scope: Scope, window_seconds: int) -> list[Cube
     svc = service_id(conn, scope.service)
     if svc is not None:
         stmt = stmt.where(Deploy.service_id == svc)
-    stmt = stmt.group_by(Deploy.weekday, Deploy.hour, size, Deploy.kind, Deploy.canary,
-                         Deploy.rollback)
-    return [CubeCell(int(w), int(h), str(s), str(k), None if c is None else bool(c), bool(r),
-                     int(n), int(f or 0)) for w, h, s, k, c, r, n, f in conn.execute(stmt)]
+    stmt = stmt.group_by(Deploy.cube)
+    return [CubeCell(*decode(int(key)), int(n), int(f or 0))
+            for key, n, f in conn.execute(stmt)]
 
 
 def deploy_pattern_section(conn: Connection, scope: Scope, *, window_hours: float = 4.0

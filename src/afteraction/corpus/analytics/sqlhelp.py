@@ -1,20 +1,13 @@
-"""Portable SQL pieces for the analytics: scope filters and grouped medians via window functions.
-
-Medians are computed in the database (row_number over each group), so only one row per group
-crosses the wire; this works on SQLite >= 3.25 and PostgreSQL alike.
-"""
+"""Portable SQL pieces shared by the analytics: the scope as WHERE clauses on postmortems."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from afteraction.corpus.analytics.scope import Scope
 from afteraction.corpus.store import Postmortem, PostmortemService, Service
 
-__all__ = ["grouped_medians", "scope_filter", "service_id"]
+__all__ = ["scope_filter", "service_id"]
 
 
 def service_id(conn: Connection, name: str | None) -> int | None:
@@ -36,20 +29,3 @@ def scope_filter(scope: Scope, svc_id: int | None) -> list[ColumnElement[bool]]:
         clauses.append(Postmortem.id.in_(select(PostmortemService.postmortem_id)
                                          .where(PostmortemService.service_id == svc_id)))
     return clauses
-
-
-def grouped_medians(conn: Connection, base: Select, value: str,
-                    groups: Sequence[str]) -> dict[tuple[Any, ...], float]:
-    """Median of column ``value`` per ``groups`` over the rows of ``base`` (NULLs ignored)."""
-    sub = base.subquery()
-    keys = [sub.c[g] for g in groups]
-    ranked = select(*keys, sub.c[value].label("v"),
-                    func.row_number().over(partition_by=keys, order_by=sub.c[value]).label("rn"),
-                    func.count().over(partition_by=keys).label("cnt")
-                    ).where(sub.c[value].is_not(None)).subquery()
-    rkeys = [ranked.c[g] for g in groups]
-    stmt = (select(*rkeys, func.avg(ranked.c.v))
-            .where(and_(ranked.c.rn >= (ranked.c.cnt + 1) // 2,
-                        ranked.c.rn <= (ranked.c.cnt + 2) // 2))
-            .group_by(*rkeys))
-    return {tuple(row[:-1]): float(row[-1]) for row in conn.execute(stmt)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -20,12 +21,56 @@ __all__ = ["RateRatio", "benjamini_hochberg", "degradation_test", "rate_ratio"]
 Z95 = 1.959963984540054
 
 
+EXACT_MAX = 20
+"""Exact null distribution when both samples are at most this big and there are no ties."""
+
+
+@lru_cache(maxsize=512)
+def _u_tail(n: int, m: int) -> np.ndarray:
+    """P(U >= k) for k = 0..n*m under the null, by the classic counting recurrence."""
+    counts = [[np.zeros(0)] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        for j in range(m + 1):
+            size = i * j + 1
+            if i == 0 or j == 0:
+                counts[i][j] = np.ones(1)
+                continue
+            row = np.zeros(size)
+            prev_i = counts[i - 1][j]      # the largest value is from the second sample...
+            row[j:j + len(prev_i)] += prev_i
+            prev_j = counts[i][j - 1]      # ...or from the first sample
+            row[:len(prev_j)] += prev_j
+            counts[i][j] = row
+    dist = counts[n][m]
+    tail = np.cumsum(dist[::-1])[::-1]
+    return tail / dist.sum()
+
+
 def degradation_test(before: Sequence[float], after: Sequence[float]) -> float:
-    """P-value that durations ``after`` are stochastically larger than ``before``."""
-    a = np.log1p(np.asarray(before, dtype=float))
-    b = np.log1p(np.asarray(after, dtype=float))
-    result = stats.mannwhitneyu(b, a, alternative="greater", method="auto")
-    return float(result.pvalue)
+    """P-value that durations ``after`` are stochastically larger than ``before``.
+
+    One-sided Mann-Whitney U: exact for small samples without ties, else the normal
+    approximation with tie and continuity corrections (what scipy's ``method="auto"`` does, at a
+    fraction of its per-call cost, which matters with hundreds of services).
+    """
+    x = np.asarray(after, dtype=float)
+    y = np.asarray(before, dtype=float)
+    n, m = len(x), len(y)
+    if n == 0 or m == 0:
+        return 1.0
+    ranks = stats.rankdata(np.concatenate([x, y]))
+    u = float(ranks[:n].sum() - n * (n + 1) / 2)
+    _, tie_counts = np.unique(ranks, return_counts=True)
+    ties = bool((tie_counts > 1).any())
+    if n <= EXACT_MAX and m <= EXACT_MAX and not ties:
+        return float(_u_tail(n, m)[round(u)])
+    total = n + m
+    tie_term = float((tie_counts ** 3 - tie_counts).sum()) / (total * (total - 1))
+    sigma = math.sqrt(n * m / 12 * ((total + 1) - tie_term))
+    if sigma == 0:
+        return 1.0
+    z = (u - n * m / 2 - 0.5) / sigma
+    return float(stats.norm.sf(z))
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,8 @@ def upgrade() -> None:
         sa.Column("close_seconds", sa.Integer),
     )
     op.create_index("ix_action_items_postmortem_id", "action_items", ["postmortem_id"])
-    op.create_index("ix_action_items_category", "action_items", ["category"])
+    op.create_index("ix_action_items_category_status", "action_items",
+                    ["category", "status", "close_seconds", "due"])
     op.create_index("ix_action_items_tracker_key", "action_items", ["tracker_key"])
     op.create_table(
         "action_item_status",
@@ -127,10 +128,12 @@ def upgrade() -> None:
         sa.Column("sha", sa.String(64)),
         sa.Column("url", sa.Text),
         sa.Column("attrs", sa.JSON, nullable=False),
+        sa.Column("cube", sa.SmallInteger, nullable=False),
         sa.Column("next_incident_epoch", sa.BigInteger),
     )
     op.create_index("ix_deploys_service_at", "deploys", ["service_id", "at_epoch"])
     op.create_index("ix_deploys_at_epoch", "deploys", ["at_epoch"])
+    op.create_index("ix_deploys_cube", "deploys", ["cube", "at_epoch", "next_incident_epoch"])
 
 
 def downgrade() -> None:
