@@ -19,14 +19,16 @@ __all__ = ["analyze", "copy_rows", "reserve_ids"]
 
 def _sqlite_value(value: Any) -> Any:
     """The storage form SQLAlchemy's SQLite types use, so ORM reads see the same values."""
-    if isinstance(value, datetime):
-        value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is datetime:
+        if value.utcoffset():
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    if kind is bool:
         return int(value)
-    if isinstance(value, (dict, list)):
+    if kind is date:
+        return value.isoformat()
+    if kind is dict or kind is list:
         return json.dumps(value)
     return value
 

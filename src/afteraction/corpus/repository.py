@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -48,18 +47,13 @@ def _epoch(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp())
 
 
-def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return value.__dict__
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return str(value)
-
-
 def content_hash(record: PostmortemRecord) -> str:
-    """What the document says (not where it was read from): unchanged = nothing to write."""
-    data = {k: v for k, v in record.__dict__.items() if k != "source_path"}
-    text = json.dumps(data, sort_keys=True, default=_encode)
+    """What the document says (not where it was read from): unchanged = nothing to write.
+
+    The repr of frozen dataclasses, datetimes and parsed JSON/YAML is deterministic for the same
+    document, and much cheaper than a canonical JSON dump on the bulk path.
+    """
+    text = repr(dataclasses.replace(record, source_path=None))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
