@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from stubs import INCIDENT, Fleet  # noqa: E402
+from stubs import INCIDENT, Fleet
 
-from afteraction.collect import collect_live  # noqa: E402
-from afteraction.sources.live.http import HttpPolicy  # noqa: E402
+from afteraction.collect import collect_live
+from afteraction.sources.live.http import HttpPolicy
 
 SOURCES = ("prometheus", "grafana", "github", "slack", "zoom", "jira", "launchdarkly")
 SINCE, UNTIL = "2026-03-10T13:35:00Z", "2026-03-10T15:50:00Z"

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from stubs import Fleet
-
 from afteraction.sources.live.http import HttpPolicy
+from tests.stubs import Fleet
 
 QUICK = HttpPolicy(timeout=2.0, retries=2, backoff=0.01, max_backoff=0.05, budget=8.0)
 
@@ -40,7 +35,7 @@ def world_series() -> list[tuple[str, str, dict[str, str], list[tuple[float, flo
     """Request counters for the stub world: checkout's 5xx ratio is 8% from 13:55 to 14:45."""
     from datetime import timedelta
 
-    from stubs.world import at, error_ratio
+    from tests.stubs.world import at, error_ratio
 
     series = []
     for service in ("checkout", "payments"):
@@ -64,7 +59,7 @@ def world_series() -> list[tuple[str, str, dict[str, str], list[tuple[float, flo
 @pytest.fixture(scope="session")
 def real_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a real Prometheus loaded with ``world_series`` (skips when not installed)."""
-    from stubs.promserver import RealPrometheus, binaries, openmetrics
+    from tests.stubs.promserver import RealPrometheus, binaries, openmetrics
 
     if binaries() is None:
         pytest.skip("prometheus is not installed; run scripts/test-services")

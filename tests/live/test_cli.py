@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from stubs import INCIDENT, TOKENS, Fleet
 from typer.testing import CliRunner
 
 from afteraction.bundle.store import read_bundle
 from afteraction.collect_cli import register
 from afteraction.settings import load_settings
+from tests.stubs import INCIDENT, TOKENS, Fleet
 
 
 def _app() -> typer.Typer:

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from stubs import INCIDENT, TOKENS, Fleet
 
 from afteraction.bundle.store import read_bundle
 from afteraction.collect import capture, check_sources, collect_live
 from afteraction.errors import InputError
 from afteraction.sources.live.http import HttpPolicy
+from tests.stubs import INCIDENT, TOKENS, Fleet
 
 ALL = ("prometheus", "grafana", "github", "slack", "zoom", "jira", "launchdarkly")
 

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from stubs import INCIDENT, Fleet
 
 from afteraction.bundle.raw import RawCapture
 from afteraction.collect import collect_live
 from afteraction.sources.live.http import HttpPolicy
+from tests.stubs import INCIDENT, Fleet
 
 SINCE, UNTIL = "2026-03-10T13:35:00Z", "2026-03-10T15:50:00Z"
 

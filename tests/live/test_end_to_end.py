@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stubs import INCIDENT, TOKENS, Fleet
 from typer.testing import CliRunner
+
+from tests.stubs import INCIDENT, TOKENS, Fleet
 
 pytest.importorskip("afteraction.pipeline")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from stubs import INCIDENT, Fleet
 
 from afteraction.collect import collect_live
 from afteraction.model.time import utc_from_epoch
 from afteraction.settings import DEFAULT_SLO
 from afteraction.sources.live.http import HttpPolicy
 from afteraction.sources.live.prometheus import MAX_POINTS, choose_step, render, selector
+from tests.stubs import INCIDENT, Fleet
 
 SINCE, UNTIL = "2026-03-10T13:35:00Z", "2026-03-10T15:50:00Z"
 SLO = {"error_ratio": DEFAULT_SLO["error_ratio"]}

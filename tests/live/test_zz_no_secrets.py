@@ -7,11 +7,11 @@ import logging
 from pathlib import Path
 
 import pytest
-from stubs import INCIDENT, SECRETS, Fleet
 from typer.testing import CliRunner
 
 from afteraction.collect import capture, check_sources
 from afteraction.sources.live.http import HttpPolicy
+from tests.stubs import INCIDENT, SECRETS, Fleet
 
 
 def _leaks(text: str) -> list[str]:
@@ -52,9 +52,8 @@ def test_nothing_the_suite_wrote_holds_a_token(tmp_path_factory: pytest.TempPath
 
 
 def test_cli_error_output_holds_no_token(fleet: Fleet, tmp_path: Path) -> None:
-    from stubs import TOKENS
-
     from afteraction.cli import app
+    from tests.stubs import TOKENS
 
     config = tmp_path / "afteraction.toml"
     config.write_text(fleet.toml(only=("github", "zoom")), encoding="utf-8")

@@ -9,17 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Self
 
-from stubs.github import GitHubStub
-from stubs.grafana import GrafanaStub
-from stubs.jira import JiraStub
-from stubs.launchdarkly import LaunchDarklyStub
-from stubs.prometheus import PrometheusStub
-from stubs.runner import Faults, StubApp, StubServer
-from stubs.slack import SlackStub
-from stubs.world import INCIDENT
-from stubs.zoom import ZoomStub
-
 from afteraction.settings import Settings, parse_settings
+
+from .github import GitHubStub
+from .grafana import GrafanaStub
+from .jira import JiraStub
+from .launchdarkly import LaunchDarklyStub
+from .prometheus import PrometheusStub
+from .runner import Faults, StubApp, StubServer
+from .slack import SlackStub
+from .world import INCIDENT
+from .zoom import ZoomStub
 
 __all__ = ["INCIDENT", "TOKENS", "Faults", "Fleet", "StubServer"]
 

@@ -12,10 +12,10 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from stubs.runner import Request, Response, StubApp, json_response
-from stubs.world import DEPLOYMENTS, PULLS, RELEASES, RUNS, iso
-
 from afteraction.model.time import parse_utc
+
+from .runner import Request, Response, StubApp, json_response
+from .world import DEPLOYMENTS, PULLS, RELEASES, RUNS, iso
 
 REPO_IDS = {"acme/checkout": 1001, "acme/payments": 1002}
 _BY_ID = {v: k for k, v in REPO_IDS.items()}

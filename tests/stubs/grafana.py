@@ -9,8 +9,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
-from stubs.runner import Request, Response, StubApp, json_response
-from stubs.world import ANNOTATIONS, ms
+from .runner import Request, Response, StubApp, json_response
+from .world import ANNOTATIONS, ms
 
 
 class GrafanaStub(StubApp):

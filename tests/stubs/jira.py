@@ -12,8 +12,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from stubs.runner import Request, Response, StubApp, json_response
-from stubs.world import ISSUES, at, jira_time
+from .runner import Request, Response, StubApp, json_response
+from .world import ISSUES, at, jira_time
 
 
 def _adf(text: str) -> dict[str, Any]:

@@ -9,8 +9,8 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from stubs.runner import Request, Response, StubApp, json_response
-from stubs.world import FLAG_CHANGES, ms
+from .runner import Request, Response, StubApp, json_response
+from .world import FLAG_CHANGES, ms
 
 
 class LaunchDarklyStub(StubApp):

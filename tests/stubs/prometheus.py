@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from stubs.runner import Request, Response, StubApp, json_response
-from stubs.world import error_ratio
-
 from afteraction.model.time import utc_from_epoch
+
+from .runner import Request, Response, StubApp, json_response
+from .world import error_ratio
 
 
 class PrometheusStub(StubApp):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from stubs.runner import Request, Response, StubApp, json_response
-from stubs.world import CHANNELS, MESSAGES, USERS, at
+from .runner import Request, Response, StubApp, json_response
+from .world import CHANNELS, MESSAGES, USERS, at
 
 SCOPES = "channels:history,channels:read,groups:history,groups:read,users:read"
 

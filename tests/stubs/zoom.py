@@ -10,8 +10,8 @@ import base64
 from datetime import date, timedelta
 from typing import Any
 
-from stubs.runner import Request, Response, StubApp, json_response
-from stubs.world import MEETINGS, TRANSCRIPT, iso
+from .runner import Request, Response, StubApp, json_response
+from .world import MEETINGS, TRANSCRIPT, iso
 
 SCOPE = ("cloud_recording:read:list_user_recordings:admin "
          "cloud_recording:read:list_recording_files:admin")
