@@ -142,3 +142,15 @@ def test_sources_check_reports_missing_scopes_and_unset_tokens(fleet: Fleet,
     results = {h.source: h for h in check_sources(settings, policy=quick)}
     assert results["github"].detail == "environment variable GITHUB_TOKEN is not set"
     assert results["zoom"].ok and results["zoom"].missing_permissions == ()
+
+
+def test_sources_check_names_the_scopes_slack_lacks(fleet: Fleet, quick: HttpPolicy) -> None:
+    from tests.stubs.slack import SCOPES
+
+    fleet.apps["slack"].scopes = "channels:read,channels:history"  # type: ignore[attr-defined]
+    try:
+        [health] = check_sources(fleet.settings(only=("slack",)), policy=quick)
+    finally:
+        fleet.apps["slack"].scopes = SCOPES  # type: ignore[attr-defined]
+    assert health.authenticated and not health.ok
+    assert health.missing_permissions == ("groups:history", "groups:read", "users:read")

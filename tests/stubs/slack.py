@@ -61,6 +61,7 @@ class SlackStub(StubApp):
     def __init__(self, token: str = "xoxb-stub-token-0001") -> None:
         super().__init__()
         self.token = token
+        self.scopes = SCOPES
         self.history, self.threads = build_messages()
 
     def authorized(self, request: Request) -> bool:
@@ -91,7 +92,7 @@ class SlackStub(StubApp):
             body["response_metadata"] = {"next_cursor": ""}
         if key == "messages" and not more:
             body["has_more"] = False
-        return json_response(body, headers={"x-oauth-scopes": SCOPES})
+        return json_response(body, headers={"x-oauth-scopes": self.scopes})
 
     def route(self, request: Request) -> Response:
         method = request.path.removeprefix("/api/").strip("/")
@@ -100,7 +101,7 @@ class SlackStub(StubApp):
                                   "user": "afteraction", "team_id": "T0ACME",
                                   "user_id": "U0BOT", "bot_id": "B0BOT",
                                   "is_enterprise_install": False},
-                                 headers={"x-oauth-scopes": SCOPES})
+                                 headers={"x-oauth-scopes": self.scopes})
         if method == "conversations.list":
             channels = [{"id": c["id"], "name": c["name"], "is_channel": True, "is_group": False,
                          "is_im": False, "created": c["created"],
