@@ -43,7 +43,7 @@ def test_top_suspect_is_the_culprit_not_a_decoy(pm: Postmortem, demo: Scenario) 
     decoys = {s.service for s in pm.suspects[1:]}
     assert {"pricing", "search", "checkout"} & decoys
     kinds = {e.kind for e in top.evidence}
-    assert {"lag", "rollback_recovery", "service_match"} <= kinds
+    assert {"lag", "undone_recovery", "root", "first_moved"} <= kinds
 
 
 def test_times_within_two_minutes_of_ground_truth(pm: Postmortem, demo: Scenario) -> None:

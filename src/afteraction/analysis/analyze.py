@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from afteraction.analysis.decisions import Statement, find_decisions
+from afteraction.analysis.derive import derive_error_ratios
 from afteraction.analysis.evidence import Evidence
 from afteraction.analysis.impact import Impact, assess_impact
 from afteraction.analysis.onset import Anomaly, detect_all
@@ -17,7 +18,7 @@ from afteraction.analysis.phases import (
     find_resolution,
 )
 from afteraction.analysis.related import find_related
-from afteraction.analysis.suspects import CONFIDENT, rank_suspects
+from afteraction.analysis.suspects import CONFIDENT, Candidate, candidates_for, rank_suspects
 from afteraction.analysis.timeline import Milestones, build_timeline
 from afteraction.model.events import Event, EventKind
 from afteraction.model.postmortem import Related, Suspect, TimelineEntry
@@ -36,6 +37,7 @@ class Analysis:
     suspects: tuple[Suspect, ...]
     confident: bool
     statements: tuple[Statement, ...]
+    candidates: tuple[Candidate, ...]
     timeline: tuple[TimelineEntry, ...]
     related: tuple[Related, ...]
 
@@ -62,7 +64,8 @@ def _anchor(evidence: Evidence) -> datetime | None:
 
 
 def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Analysis:
-    anomalies = detect_all(evidence.series)
+    all_series = (*evidence.series, *derive_error_ratios(evidence.series))
+    anomalies = detect_all(all_series)
     anchor = _anchor(evidence)
     impact = assess_impact(anomalies, anchor, evidence.incident.services)
     statements = find_decisions(evidence.events)
@@ -73,9 +76,9 @@ def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Ana
                                  impact.services)
     recovered = impact.recovered_at
     resolution = find_resolution(evidence.events, evidence.incident, recovered or impact.start)
-    series_services = frozenset(s.service for s in evidence.series if s.service)
-    suspects = rank_suspects(evidence.events, evidence.catalog, impact, mitigation,
-                             series_services, lookback=lookback)
+    candidates = candidates_for(evidence.events, all_series, evidence.catalog, impact,
+                                anomalies, mitigation, lookback)
+    suspects = rank_suspects(candidates)
     confident = bool(suspects) and suspects[0].score >= CONFIDENT
     milestones = Milestones(impact.start, detection.at if detection else None,
                             mitigation.at if mitigation else None, recovered,
@@ -96,4 +99,5 @@ def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Ana
     return Analysis(anomalies=tuple(anomalies), impact=impact, detection=detection,
                     mitigation=mitigation, recovered_at=recovered, resolution=resolution,
                     suspects=tuple(suspects), confident=confident, statements=tuple(statements),
+                    candidates=tuple(candidates),
                     timeline=tuple(timeline), related=tuple(related))

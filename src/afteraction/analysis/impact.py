@@ -30,6 +30,28 @@ def _loudness(a: Anomaly) -> float:
     return min(a.peak_z, 1e6)
 
 
+def _confirmed_start(cluster: list[Anomaly]) -> datetime:
+    """The earliest onset that another series confirms within three minutes.
+
+    One noisy series starting early should not drag the incident's start back. Saturation is the
+    exception: a leak fills a pool long before requests fail, so a saturation ramp followed by
+    the same service's errors or latency marks the start on its own. When only one series moved,
+    its onset stands.
+    """
+    ordered = sorted(cluster, key=lambda a: a.onset)
+    if len(ordered) < 2:
+        return ordered[0].onset
+    for anomaly in ordered:
+        onset = anomaly.onset
+        confirmed = sum(1 for o in ordered if onset <= o.onset <= onset + timedelta(minutes=3))
+        leading = anomaly.signal == "saturation" and any(
+            o.service == anomaly.service and o.signal != "saturation" and o.onset > onset
+            for o in ordered)
+        if confirmed >= 2 or leading:
+            return onset
+    return ordered[0].onset
+
+
 def assess_impact(anomalies: list[Anomaly], anchor: datetime | None,
                   declared: tuple[str, ...] = ()) -> Impact:
     if not anomalies:
@@ -46,7 +68,7 @@ def assess_impact(anomalies: list[Anomaly], anchor: datetime | None,
     core_start = min(a.onset for a in active)
     cluster = [a for a in anomalies if abs(a.onset - core_start) <= _CLUSTER or a in active]
     cluster.sort(key=lambda a: (a.onset, a.series_id))
-    start = min(a.onset for a in cluster)
+    start = _confirmed_start(cluster)
     recoveries = [a.recovered_at for a in cluster]
     recovered = None if any(r is None for r in recoveries) else max(r for r in recoveries if r)
     loudness: dict[str, float] = {}

@@ -22,9 +22,11 @@ from afteraction.model.time import utc_from_epoch
 
 __all__ = ["SLO_SIGNALS", "Anomaly", "detect_anomaly", "detect_all"]
 
-SLO_SIGNALS = ("error_ratio", "latency", "saturation")
-_REL_FLOOR = {"error_ratio": 0.15, "latency": 0.06, "saturation": 0.04}
-_ABS_FLOOR = {"error_ratio": 0.0005, "latency": 0.002, "saturation": 0.01}
+SLO_SIGNALS = ("error_ratio", "latency", "saturation", "client_error_ratio")
+_REL_FLOOR = {"error_ratio": 0.15, "latency": 0.06, "saturation": 0.04,
+              "client_error_ratio": 0.15}
+_ABS_FLOOR = {"error_ratio": 0.0005, "latency": 0.002, "saturation": 0.01,
+              "client_error_ratio": 0.0005}
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,58 @@ def _runs(mask: np.ndarray, minimum: int) -> list[tuple[int, int]]:
     return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True) if e - s >= minimum]
 
 
+def _onset_index(values: np.ndarray, z: np.ndarray, lo: int, start: int, base: float,
+                 sigma: float) -> int:
+    """Where the deviation began. A step: walk back from the alarm point while the series is still
+    clearly above baseline. A slow leak: when the quarter hour before that point is itself a
+    significant upward ramp, the knee of a flat-then-linear fit finds the ramp's foot, long before
+    the series crossed the alarm threshold."""
+    begin = start
+    while begin > lo and z[begin - 1] > 2.0 and start - begin < 12:
+        begin -= 1
+    pre = values[max(lo, begin - 60):begin]
+    if len(pre) >= 20:
+        x = np.arange(len(pre), dtype=float)
+        slope, intercept = np.polyfit(x, pre, 1)
+        resid = pre - (slope * x + intercept)
+        se = float(np.std(resid)) / max(float(np.sqrt(((x - x.mean()) ** 2).sum())), 1e-9)
+        rise = slope * len(pre) / sigma
+        if se > 0 and slope / se > 4.0 and rise > 1.5:
+            return _hinge(values, max(lo, begin - 160), begin, base)
+    return begin
+
+
+def _hinge(values: np.ndarray, lo: int, hi: int, base: float) -> int:
+    """The knee of a flat-then-linear least-squares fit over values[lo:hi+1] (level and slope
+    both fitted): where a slow ramp left its flat baseline."""
+    y = values[lo:hi + 1]
+    m = len(y)
+    if m < 6:
+        return hi
+    best_k, best_sse = m - 1, float("inf")
+    for k in range(2, m - 2):
+        d = np.concatenate((np.zeros(k), np.arange(m - k, dtype=float)))
+        design = np.column_stack((np.ones(m), d))
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        if coef[1] <= 0:
+            continue
+        resid = y - design @ coef
+        sse = float(resid @ resid)
+        if sse < best_sse:
+            best_k, best_sse = k, sse
+    return lo + best_k
+
+
 def detect_anomaly(series: MetricSeries, *, threshold: float = 6.0, sustain_seconds: float = 120,
                    baseline_seconds: float = 3600, gap_seconds: float = 600,
-                   not_before: float | None = None) -> Anomaly | None:
-    """The first sustained upward deviation of one series, or None."""
+                   not_before: float | None = None, max_anomalies: int = 6) -> list[Anomaly]:
+    """Every sustained upward deviation of one series, in time order (spikes excluded)."""
     if series.signal not in SLO_SIGNALS or len(series.values) < 20:
-        return None
+        return []
     ts = np.asarray(series.timestamps, dtype=float)
     raw = np.asarray(series.values, dtype=float)
     if np.isnan(raw).all():
-        return None
+        return []
     raw = np.where(np.isfinite(raw), raw, np.nan)
     values = _rolling_median(_fill(raw), 5)
     step = float(np.median(np.diff(ts))) if len(ts) > 1 else 15.0
@@ -91,7 +135,7 @@ def detect_anomaly(series: MetricSeries, *, threshold: float = 6.0, sustain_seco
     sustain = max(3, int(round(sustain_seconds / step)))
     n = len(values)
     if n <= span // 2 + gap:
-        return None
+        return []
     # Rolling baseline, evaluated every ``stride`` points and held in between (cheap, smooth).
     stride = 4
     min_history = max(8, span // 3)
@@ -116,35 +160,40 @@ def detect_anomaly(series: MetricSeries, *, threshold: float = 6.0, sustain_seco
     anomalous = z > threshold
     if not_before is not None:
         anomalous &= ts >= not_before
-    runs = _runs(anomalous, sustain)
-    if not runs:
-        return None
-    start, end = runs[0]
-    # Walk back to where the deviation began (the ramp's foot).
-    begin = start
-    while begin > 0 and z[begin - 1] > 2.0 and start - begin < 12:
-        begin -= 1
-    base, band_sigma = float(med[start]), float(sigma[start])
-    band_high = base + 3.0 * band_sigma
-    # Recovery: first sustained return into the frozen band after the onset.
-    frozen_z = (values - base) / band_sigma
-    recovered = None
-    after = np.arange(n) > start
-    back = _runs(after & (frozen_z < 3.0), sustain)
-    if back:
-        recovered = back[0][0]
-    stop = recovered if recovered is not None else n
-    peak = start + int(np.argmax(values[start:stop])) if stop > start else start
-    return Anomaly(
-        series_id=series.id, service=series.service, signal=series.signal,
-        onset=utc_from_epoch(float(ts[begin])), peak_at=utc_from_epoch(float(ts[peak])),
-        peak_z=float((values[peak] - base) / band_sigma), baseline=base, band_high=band_high,
-        peak_value=float(values[peak]), ratio=float(values[peak] / base) if base > 0 else float("inf"),
-        recovered_at=utc_from_epoch(float(ts[recovered])) if recovered is not None else None)
+    found: list[Anomaly] = []
+    position = 0
+    while len(found) < max_anomalies:
+        runs = _runs(anomalous[position:], sustain)
+        if not runs:
+            break
+        start = position + runs[0][0]
+        # Walk back to where the deviation began (the ramp's foot).
+        base, band_sigma = float(med[start]), float(sigma[start])
+        begin = _onset_index(values, z, max(position, start - 160), start, base, band_sigma)
+        band_high = base + 3.0 * band_sigma
+        # Recovery: first sustained return into the band of the baseline frozen at onset.
+        frozen_z = (values - base) / band_sigma
+        after = np.arange(n) > start
+        back = _runs(after & (frozen_z < 3.0), sustain)
+        recovered = back[0][0] if back else None
+        stop = recovered if recovered is not None else n
+        peak = start + int(np.argmax(values[start:stop])) if stop > start else start
+        found.append(Anomaly(
+            series_id=series.id, service=series.service, signal=series.signal,
+            onset=utc_from_epoch(float(ts[begin])), peak_at=utc_from_epoch(float(ts[peak])),
+            peak_z=float((values[peak] - base) / band_sigma), baseline=base,
+            band_high=band_high, peak_value=float(values[peak]),
+            ratio=float(values[peak] / base) if base > 0 else float("inf"),
+            recovered_at=utc_from_epoch(float(ts[recovered])) if recovered is not None
+            else None))
+        if recovered is None:
+            break
+        position = recovered
+    return found
 
 
 def detect_all(series: tuple[MetricSeries, ...] | list[MetricSeries],
                **options: float) -> list[Anomaly]:
     """Anomalies of every SLO series, earliest onset first."""
-    found = [a for s in series if (a := detect_anomaly(s, **options)) is not None]
+    found = [a for s in series for a in detect_anomaly(s, **options)]
     return sorted(found, key=lambda a: (a.onset, a.series_id))

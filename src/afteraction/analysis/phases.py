@@ -90,6 +90,19 @@ def _flag_reduced(event: Event) -> bool:
     return before is not None and after is not None and after < before
 
 
+_SCALE = re.compile(r"\b(?:replicas?|scale|scaling|capacity|instances|nodes|autoscal\w*|hpa)\b",
+                    re.IGNORECASE)
+_FAILOVER = re.compile(r"\b(?:fail ?over|failover|drain|evacuate|region)\b", re.IGNORECASE)
+
+
+def _config_kind(text: str) -> str:
+    if _SCALE.search(text):
+        return "scale_up"
+    if _FAILOVER.search(text):
+        return "failover"
+    return "config_change"
+
+
 def mitigation_candidates(events: tuple[Event, ...] | list[Event],
                           impact_start: datetime) -> list[tuple[str, Event]]:
     out = []
@@ -102,9 +115,9 @@ def mitigation_candidates(events: tuple[Event, ...] | list[Event],
             out.append(("revert", event))
         elif _flag_reduced(event):
             out.append(("flag_off", event))
-        elif event.kind == EventKind.CONFIG or (event.kind == EventKind.DEPLOY
+        elif event.kind == EventKind.CONFIG or (event.kind in (EventKind.DEPLOY, EventKind.MERGE)
                                                  and event.attrs.get("config_only")):
-            out.append(("config_change", event))
+            out.append((_config_kind(event.text), event))
         elif event.kind == EventKind.DEPLOY:
             out.append(("fix_forward", event))
     return out

@@ -1,10 +1,14 @@
 """Suspect changes: every change in the look-back before impact, scored from its evidence.
 
-The model (documented in docs/analysis.md): each piece of evidence adds a log-odds weight to the
-change's logit; the scores come from a softmax over all candidates plus a "no change is to blame"
-option, because an incident has at most one trigger. So scores sum to at most 1, a decoy loses
-score to a stronger suspect, and with only weak candidates the "none" option wins — which the
-draft reports as "no confident suspect".
+The model (docs/analysis.md): each candidate change has features — lag under a per-kind lag
+model, where its service sits relative to the impact (a root of it, a victim of an upstream, a
+dependency, unrelated), whether undoing it was followed by recovery, rollout evidence (new pods vs
+old pods, callers' errors toward it), mentions, size, flag exposure. The logit is a weighted sum;
+the scores are a softmax over all candidates plus a "no change is to blame" option, because an
+incident has at most one trigger. So scores sum to at most 1, a decoy loses score to a stronger
+suspect, and with only weak candidates "none" wins — the draft says "no confident suspect".
+The weights are fitted by maximum likelihood on generated training scenarios (seeds disjoint from
+the evaluation suite) with ``bench/fit_suspect_weights.py``, which is what makes them calibrated.
 """
 
 from __future__ import annotations
@@ -16,55 +20,61 @@ from datetime import datetime, timedelta
 
 from afteraction.analysis.impact import Impact
 from afteraction.analysis.lag import describe_lag, lag_log_ratio
+from afteraction.analysis.onset import Anomaly
 from afteraction.analysis.phases import Mitigation
-from afteraction.model.events import CHANGE_KINDS, Event, EventKind
+from afteraction.analysis.rollout import caller_evidence, rollout_evidence
+from afteraction.model.events import CHANGE_KINDS, Event, EventKind, MetricSeries
 from afteraction.model.incident import Catalog
 from afteraction.model.postmortem import EvidenceItem, Suspect
 
-__all__ = ["CONFIDENT", "WEIGHTS", "Candidate", "rank_suspects"]
+__all__ = ["CONFIDENT", "FEATURES", "WEIGHTS", "Candidate", "candidates_for", "rank_suspects",
+           "softmax_scores"]
 
 CONFIDENT = 0.5
 """A top suspect scored below this is reported as 'no confident suspect'."""
 
-WEIGHTS = {
-    "prior_merge": -1.5,       # merged code is not running until something deploys it
-    "first_moved": 1.0,        # the change's service is where metrics moved first
-    "affected": 1.5,           # the change's own service is affected
-    "upstream": 0.6,           # it is a dependency of an affected service
-    "unrelated": -2.5,         # neither affected nor upstream of anything affected
-    "healthy": -0.8,           # has SLO series, and they stayed inside their baseline band
-    "rollback_recovery": 3.5,  # rolled back / reverted / flag off, then recovery
-    "rollback_no_recovery": -1.5,
-    "named": 0.3,
-    "big": 0.4,
-    "tiny": -0.3,
-    "flag_up": 0.6,
-    "none": 3.0,               # logit of "no change is to blame"
+FEATURES = ("lag", "merge_only", "root", "first_moved", "victim", "upstream", "healthy",
+            "unrelated", "undone_recovery", "undone_no_recovery", "not_undone", "rollout_worse",
+            "rollout_same", "callers_rose", "callers_flat", "named", "big", "tiny", "flag_up")
+
+WEIGHTS: dict[str, float] = {
+    "lag": 1.0, "merge_only": -1.5, "root": 1.5, "first_moved": 0.7, "victim": 0.2,
+    "upstream": 0.4, "healthy": -0.8, "unrelated": -2.5, "undone_recovery": 3.5,
+    "undone_no_recovery": -1.5, "not_undone": -1.5, "rollout_worse": 3.0,
+    "rollout_same": -1.5, "callers_rose": 1.5, "callers_flat": -0.5, "named": 0.3, "big": 0.4,
+    "tiny": -0.3, "flag_up": 0.6, "none": 3.0,
 }
+"""Log-odds weight per feature, and the logit of "no change is to blame"."""
 
 
 @dataclass
 class Candidate:
     event: Event
     service: str | None
-    logit: float = 0.0
-    evidence: list[EvidenceItem] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+    details: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     ships: list[Event] = field(default_factory=list)
 
-    def add(self, kind: str, weight: float, detail: str, refs: tuple[str, ...] = ()) -> None:
-        self.logit += weight
-        self.evidence.append(EvidenceItem(kind=kind, detail=detail, weight=round(weight, 3),
-                                          refs=refs or (self.event.id,)))
+    def add(self, feature: str, value: float, detail: str, refs: tuple[str, ...] = ()) -> None:
+        self.features[feature] = self.features.get(feature, 0.0) + value
+        self.details[feature] = (detail, refs or (self.event.id,))
+
+    def logit(self, weights: dict[str, float]) -> float:
+        return sum(weights.get(f, 0.0) * v for f, v in self.features.items())
+
+    def evidence(self, weights: dict[str, float]) -> tuple[EvidenceItem, ...]:
+        items = [EvidenceItem(kind=f, detail=self.details[f][0],
+                              weight=round(weights.get(f, 0.0) * v, 3), refs=self.details[f][1])
+                 for f, v in self.features.items()]
+        return tuple(sorted(items, key=lambda x: (-abs(x.weight), x.kind)))
 
 
 def _service_of(event: Event) -> str | None:
     return event.services[0] if event.services else None
 
 
-def _kind_for_lag(event: Event) -> str:
-    if event.kind == EventKind.MERGE and event.attrs.get("config_only"):
-        return "config"
-    if event.kind == EventKind.DEPLOY and event.attrs.get("config_only"):
+def _lag_kind(event: Event) -> str:
+    if event.kind in (EventKind.MERGE, EventKind.DEPLOY) and event.attrs.get("config_only"):
         return "config"
     return str(event.kind)
 
@@ -72,7 +82,8 @@ def _kind_for_lag(event: Event) -> str:
 def _title(event: Event) -> str:
     if event.kind == EventKind.DEPLOY:
         version = event.attrs.get("version") or event.attrs.get("ref") or ""
-        return f"Deploy of {_service_of(event)} {version}".strip()
+        what = "Config deploy" if event.attrs.get("config_only") else "Deploy"
+        return f"{what} of {_service_of(event)} {version}".strip()
     if event.kind == EventKind.MERGE:
         return f"PR #{event.attrs.get('number')}: {event.text}"
     if event.kind == EventKind.FLAG:
@@ -95,28 +106,25 @@ def _mention_patterns(event: Event) -> list[re.Pattern[str]]:
     return [re.compile(p, re.IGNORECASE) for p in pats]
 
 
-def _candidates(events: tuple[Event, ...], impact_start: datetime,
-                lookback: timedelta) -> list[Candidate]:
+def _candidate_events(events: tuple[Event, ...], impact_start: datetime,
+                      lookback: timedelta) -> list[Candidate]:
     earliest = impact_start - lookback
     latest = impact_start + timedelta(minutes=2)
     changes = [e for e in events if e.kind in CHANGE_KINDS and earliest <= e.at <= latest]
     deploys = [e for e in changes if e.kind == EventKind.DEPLOY]
     out: dict[str, Candidate] = {}
     for event in changes:
-        if event.kind == EventKind.DEPLOY and event.attrs.get("rollback"):
-            continue
-        if event.kind == EventKind.DEPLOY and event.attrs.get("state") in ("failure", "error"):
+        if event.kind == EventKind.DEPLOY and (event.attrs.get("rollback") or event.attrs.get(
+                "state") in ("failure", "error")):
             continue
         if event.kind == EventKind.MERGE and event.attrs.get("revert_of") is not None:
             continue
         if event.kind == EventKind.MERGE and not event.attrs.get("config_only"):
             repo = event.attrs.get("repo")
-            shipped_by = next((d for d in deploys if d.attrs.get("repo") == repo
-                               and d.at >= event.at and not d.attrs.get("rollback")), None)
-            if shipped_by is not None:
-                continue
+            if any(d.attrs.get("repo") == repo and d.at >= event.at
+                   and not d.attrs.get("rollback") for d in deploys):
+                continue  # its deploy carries it
         out[event.id] = Candidate(event, _service_of(event))
-    # Attach each merged PR to the deploy that shipped it (the first deploy of its repo after it).
     for merge in (e for e in events if e.kind == EventKind.MERGE and e.at <= latest):
         repo = merge.attrs.get("repo")
         ship = next((d for d in deploys if d.attrs.get("repo") == repo and d.at >= merge.at
@@ -126,95 +134,119 @@ def _candidates(events: tuple[Event, ...], impact_start: datetime,
     return list(out.values())
 
 
-def rank_suspects(events: tuple[Event, ...], catalog: Catalog, impact: Impact,
-                  mitigation: Mitigation | None, series_services: frozenset[str],
-                  lookback: timedelta = timedelta(hours=6), limit: int = 10) -> list[Suspect]:
+def _roots(impact: Impact, catalog: Catalog) -> tuple[dict[str, datetime], set[str]]:
+    """Earliest onset per affected service, and the affected services no affected upstream
+    explains (their own dependencies were fine, or moved later)."""
+    onsets: dict[str, datetime] = {}
+    for anomaly in impact.anomalies:
+        if anomaly.service and anomaly.signal != "client_error_ratio":
+            onsets[anomaly.service] = min(anomaly.onset, onsets.get(anomaly.service,
+                                                                    anomaly.onset))
+    roots = set()
+    for service, onset in onsets.items():
+        ups = catalog.upstream_of(service)
+        if not any(u in onsets and onsets[u] <= onset + timedelta(seconds=60) for u in ups):
+            roots.add(service)
+    return onsets, roots
+
+
+def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
+                   catalog: Catalog, impact: Impact, anomalies: list[Anomaly],
+                   mitigation: Mitigation | None, lookback: timedelta) -> list[Candidate]:
+    """Every candidate change with its features (the scoring model's input)."""
     if impact.start is None:
         return []
     start = impact.start
-    affected = set(impact.services)
-    onsets: dict[str, datetime] = {}
-    for anomaly in impact.anomalies:
-        if anomaly.service and anomaly.service not in onsets:
-            onsets[anomaly.service] = anomaly.onset
+    onsets, roots = _roots(impact, catalog)
+    affected = set(onsets) or set(impact.services)
     first_at = min(onsets.values()) if onsets else None
+    series_services = frozenset(s.service for s in series if s.service
+                                and s.signal in ("error_ratio", "latency"))
     upstream_of = {s: catalog.upstream_of(s) for s in affected}
     chatter = [e for e in events if e.kind in (EventKind.MESSAGE, EventKind.UTTERANCE)
                and e.at >= start - timedelta(minutes=5)]
-    candidates = _candidates(events, start, lookback)
-    lookback_minutes = lookback.total_seconds() / 60
-    for c in candidates:
+    minutes = lookback.total_seconds() / 60
+    out = _candidate_events(events, start, lookback)
+    for c in out:
         e, service = c.event, c.service
         lag = (start - e.at).total_seconds()
-        kind = _kind_for_lag(e)
-        c.add("lag", lag_log_ratio(lag / 60, kind, lookback_minutes),
-              f"{describe_lag(lag)} before impact started ({kind} lag model)")
+        c.add("lag", lag_log_ratio(lag / 60, _lag_kind(e), minutes),
+              f"{describe_lag(lag)} before impact started ({_lag_kind(e)} lag model)")
         if e.kind == EventKind.MERGE and not e.attrs.get("config_only"):
-            c.add("prior", WEIGHTS["prior_merge"], "merged but not seen deployed")
-        _service_evidence(c, catalog, affected, upstream_of, onsets, first_at, series_services)
-        _mitigation_evidence(c, events, mitigation, start)
-        _size_evidence(c)
-        if e.kind == EventKind.FLAG:
+            c.add("merge_only", 1.0, "merged, but no deploy of it was seen")
+        if service is not None:
+            _place(c, service, affected, roots, onsets, first_at, upstream_of, series_services)
+        _undo(c, events, mitigation, start)
+        _rollout(c, series, anomalies, start, mitigation)
+        _size(c)
+        if e.kind == EventKind.FLAG and service in affected:
             before, after = e.attrs.get("rollout_from"), e.attrs.get("rollout_to")
-            if (e.attrs.get("action") == "on" or (before is not None and after is not None
-                                                 and after > before)) and service in affected:
+            if e.attrs.get("action") == "on" or (before is not None and after is not None
+                                                 and after > before):
                 pct = f" {before}% → {after}%" if after is not None else " on"
-                c.add("flag_targeting", WEIGHTS["flag_up"],
-                      f"exposure raised{pct} on affected service {service}")
+                c.add("flag_up", 1.0, f"exposure raised{pct} on affected service {service}")
         refs = tuple(m.id for m in chatter if any(p.search(m.text) for p in _mention_patterns(e)))
         if refs:
-            c.add("named", WEIGHTS["named"], f"named {len(refs)} time(s) in chat or the bridge",
-                  refs[:8])
-    return _softmax(candidates, limit)
+            c.add("named", 1.0, f"named {len(refs)} time(s) in chat or on the bridge", refs[:8])
+    return out
 
 
-def _service_evidence(c: Candidate, catalog: Catalog, affected: set[str],
-                      upstream_of: dict[str, frozenset[str]], onsets: dict[str, datetime],
-                      first_at: datetime | None, series_services: frozenset[str]) -> None:
-    service = c.service
-    if service is None:
-        return
+def _place(c: Candidate, service: str, affected: set[str], roots: set[str],
+           onsets: dict[str, datetime], first_at: datetime | None,
+           upstream_of: dict[str, frozenset[str]], series_services: frozenset[str]) -> None:
     callers = sorted(s for s, ups in upstream_of.items() if service in ups)
-    if service in affected:
-        c.add("service_match", WEIGHTS["affected"], f"{service} itself is affected")
-        if first_at is not None and onsets.get(service) is not None and \
-                onsets[service] - first_at <= timedelta(seconds=30):
-            c.add("service_match", WEIGHTS["first_moved"],
-                  f"{service}'s metrics moved first ({onsets[service]:%H:%M:%S} UTC)")
-        if callers:
-            c.add("upstream", WEIGHTS["upstream"],
-                  f"{service} is a dependency of affected {', '.join(callers)}")
+    if service in roots:
+        c.add("root", 1.0, f"{service} is affected, and no affected dependency explains it")
+        if first_at is not None and onsets[service] - first_at <= timedelta(seconds=30):
+            c.add("first_moved", 1.0, f"{service}'s metrics moved first "
+                                      f"({onsets[service]:%H:%M:%S} UTC)")
+    elif service in affected:
+        explained = sorted(u for u in upstream_of.get(service, ()) if u in affected)
+        c.add("victim", 1.0, f"{service} is affected, but after its dependency "
+                             f"{', '.join(explained[:3])} — likely a victim")
     elif callers:
-        c.add("upstream", WEIGHTS["upstream"],
-              f"{service} is a dependency of affected {', '.join(callers)}")
+        c.add("upstream", 1.0, f"{service} is a dependency of affected {', '.join(callers[:5])}")
         if service in series_services:
-            c.add("against", WEIGHTS["healthy"],
-                  f"{service}'s own SLO signals stayed inside their baseline band")
+            c.add("healthy", 1.0, f"{service}'s own error ratio and latency stayed inside "
+                                  "their baseline band")
     else:
-        c.add("against", WEIGHTS["unrelated"],
-              f"{service} is neither affected nor upstream of an affected service")
+        c.add("unrelated", 1.0, f"{service} is neither affected nor a dependency of an "
+                                "affected service")
 
 
-def _mitigation_evidence(c: Candidate, events: tuple[Event, ...], mitigation: Mitigation | None,
-                         start: datetime) -> None:
-    e = c.event
-    undo = [x for x in events if x.at >= start and _undoes(x, e)]
-    if not undo:
-        return
-    if mitigation is not None and any(x.id == mitigation.event.id for x in undo):
-        c.add("rollback_recovery", WEIGHTS["rollback_recovery"],
-              f"undone by {mitigation.kind} at {mitigation.at:%H:%M:%S} UTC, and recovery "
-              f"followed", tuple(x.id for x in undo))
-    else:
-        c.add("against", WEIGHTS["rollback_no_recovery"],
-              "undone during the incident, but recovery did not follow",
-              tuple(x.id for x in undo))
+def _undo(c: Candidate, events: tuple[Event, ...], mitigation: Mitigation | None,
+          start: datetime) -> None:
+    undo = [x for x in events if x.at >= start and _undoes(x, c.event)]
+    refs = tuple(x.id for x in undo)
+    if undo and mitigation is not None and any(x.id == mitigation.event.id for x in undo):
+        c.add("undone_recovery", 1.0, f"undone by {mitigation.kind} at "
+                                      f"{mitigation.at:%H:%M:%S} UTC, and recovery followed", refs)
+    elif undo:
+        c.add("undone_no_recovery", 1.0, "undone during the incident, but recovery did not "
+                                         "follow", refs)
+    elif mitigation is not None and mitigation.kind in ("rollback", "revert", "flag_off") \
+            and not _same_target(mitigation.event, c.event):
+        c.add("not_undone", 1.0, f"recovery followed {mitigation.kind} of something else "
+                                 f"({mitigation.target_service or mitigation.event.text[:40]})",
+              (mitigation.event.id,))
+    elif mitigation is not None and mitigation.kind not in ("rollback", "revert", "flag_off") \
+            and not _same_target(mitigation.event, c.event):
+        c.add("not_undone", 1.0, f"recovery followed {mitigation.kind.replace('_', ' ')}, "
+                                 "which did not undo this change", (mitigation.event.id,))
+
+
+def _same_target(action: Event, change: Event) -> bool:
+    if action.kind == EventKind.FLAG or change.kind == EventKind.FLAG:
+        return action.attrs.get("flag_key") == change.attrs.get("flag_key") and bool(
+            action.attrs.get("flag_key"))
+    return bool(set(action.services) & set(change.services))
 
 
 def _undoes(action: Event, change: Event) -> bool:
+    if action.at <= change.at:
+        return False
     if change.kind == EventKind.DEPLOY and action.kind == EventKind.DEPLOY:
-        return bool(action.attrs.get("rollback")) and action.services == change.services \
-            and action.at > change.at
+        return bool(action.attrs.get("rollback")) and action.services == change.services
     if change.kind == EventKind.MERGE and action.kind == EventKind.MERGE:
         return action.attrs.get("revert_of") == change.attrs.get("number") and \
             action.attrs.get("repo") == change.attrs.get("repo")
@@ -227,36 +259,62 @@ def _undoes(action: Event, change: Event) -> bool:
     return False
 
 
-def _size_evidence(c: Candidate) -> None:
+def _rollout(c: Candidate, series: tuple[MetricSeries, ...], anomalies: list[Anomaly],
+             start: datetime, mitigation: Mitigation | None) -> None:
+    e = c.event
+    if e.kind != EventKind.DEPLOY or c.service is None:
+        return
+    until = mitigation.at if mitigation is not None and mitigation.at > e.at else None
+    pods = rollout_evidence(e, series, until)
+    if pods is not None:
+        what = "error ratio" if pods.signal == "error_ratio" else "p99 latency"
+        summary = (f"{pods.new_pods} pod(s) of {pods.version}: {what} {pods.new_level:.4g} vs "
+                   f"{pods.old_level:.4g} on {pods.old_pods} older pod(s)")
+        if pods.worse:
+            c.add("rollout_worse", 1.0, f"new version worse during the rollout — {summary}")
+        elif pods.same:
+            c.add("rollout_same", 1.0, f"new version no worse during the rollout — {summary}")
+    callers = caller_evidence(c.service, series, anomalies, start)
+    if callers is not None:
+        if callers.rose:
+            c.add("callers_rose", 1.0, f"callers' errors toward {c.service} rose "
+                                       f"({', '.join(callers.rose[:4])})")
+        else:
+            c.add("callers_flat", 1.0, f"callers' errors toward {c.service} stayed flat")
+
+
+def _size(c: Candidate) -> None:
     merges = c.ships or ([c.event] if c.event.kind == EventKind.MERGE else [])
-    sizes = [int(m.attrs.get("additions", 0)) + int(m.attrs.get("deletions", 0)) for m in merges]
+    sizes = [int(m.attrs.get("additions", 0) or 0) + int(m.attrs.get("deletions", 0) or 0)
+             for m in merges]
     size = sum(sizes) if sizes else c.event.attrs.get("change_size")
     if size is None:
         return
     shipped = ", ".join(f"#{m.attrs.get('number')}" for m in merges)
     what = f"ships {shipped} " if c.ships else ""
+    refs = tuple(m.id for m in merges)
     if size >= 300:
-        c.add("size", WEIGHTS["big"], f"{what}(large change: {size} lines)",
-              tuple(m.id for m in merges))
+        c.add("big", 1.0, f"{what}(large change: {size} lines)", refs)
     elif size < 20:
-        c.add("size", WEIGHTS["tiny"], f"{what}(small change: {size} lines)",
-              tuple(m.id for m in merges))
-    elif c.ships:
-        c.add("size", 0.0, f"{what}({size} lines)", tuple(m.id for m in merges))
+        c.add("tiny", 1.0, f"{what}(small change: {size} lines)", refs)
 
 
-def _softmax(candidates: list[Candidate], limit: int) -> list[Suspect]:
-    if not candidates:
+def softmax_scores(logits: list[float], none_logit: float) -> list[float]:
+    if not logits:
         return []
-    top = max(max(c.logit for c in candidates), WEIGHTS["none"])
-    weights = [math.exp(c.logit - top) for c in candidates]
-    total = sum(weights) + math.exp(WEIGHTS["none"] - top)
-    ranked = sorted(zip(candidates, weights, strict=True),
-                    key=lambda cw: (-cw[1], cw[0].event.at, cw[0].event.id))
-    out = []
-    for c, w in ranked[:limit]:
-        out.append(Suspect(id=c.event.id, kind=str(c.event.kind), service=c.service,
-                           at=c.event.at, url=c.event.url, title=_title(c.event),
-                           actor=c.event.actor, score=round(w / total, 4),
-                           evidence=tuple(sorted(c.evidence, key=lambda x: -abs(x.weight)))))
-    return out
+    top = max(max(logits), none_logit)
+    weights = [math.exp(x - top) for x in logits]
+    total = sum(weights) + math.exp(none_logit - top)
+    return [w / total for w in weights]
+
+
+def rank_suspects(candidates: list[Candidate], weights: dict[str, float] | None = None,
+                  limit: int = 10) -> list[Suspect]:
+    weights = weights or WEIGHTS
+    scores = softmax_scores([c.logit(weights) for c in candidates], weights["none"])
+    ranked = sorted(zip(candidates, scores, strict=True),
+                    key=lambda cs: (-cs[1], cs[0].event.at, cs[0].event.id))
+    return [Suspect(id=c.event.id, kind=str(c.event.kind), service=c.service, at=c.event.at,
+                    url=c.event.url, title=_title(c.event), actor=c.event.actor,
+                    score=round(s, 4), evidence=c.evidence(weights))
+            for c, s in ranked[:limit]]

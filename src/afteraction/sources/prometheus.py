@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 MAX_POINTS = 11_000
 """Prometheus refuses a range query whose (end - start) / step exceeds 11,000 points."""
 
-SIGNALS = frozenset({"error_ratio", "latency", "saturation", "throughput", "other"})
+SIGNALS = frozenset({"error_ratio", "latency", "saturation", "throughput", "client_error_ratio",
+                     "requests_total", "errors_total", "other"})
 
 _DURATION = re.compile(r"(?:\d+(?:ms|s|m|h|d|w|y))+")
 _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
