@@ -16,6 +16,9 @@ demo: $(BIN)/.installed
 	$(BIN)/afteraction demo
 
 test: $(BIN)/.installed
+	scripts/test-services
+	scripts/test-browser
+	scripts/mcp-servers
 	$(BIN)/python -m pytest -q
 
 clean:

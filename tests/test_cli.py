@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = [[], ["demo"], ["draft"], ["timeline"], ["suspects"], ["bundle"],
+COMMANDS = [[], ["demo"], ["draft"], ["timeline"], ["suspects"], ["bundle"], ["mcp"],
             ["bundle", "generate"], ["corpus"], ["init"], ["capture"], ["sources"]]
 
 

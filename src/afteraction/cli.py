@@ -227,6 +227,8 @@ def _mount_optional() -> None:
         collect_cli.register(app)
     except ModuleNotFoundError:
         pass
+    mcp_cli = importlib.import_module("afteraction.mcp.cli")
+    mcp_cli.register(app)
 
 
 _mount_optional()
