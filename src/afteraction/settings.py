@@ -22,6 +22,7 @@ from afteraction.model.incident import Catalog, Service
 __all__ = [
     "CONFIG_NAME",
     "DEFAULT_SLO",
+    "SLO_UNITS",
     "ChangeFeedConfig",
     "GitHubConfig",
     "GrafanaConfig",
@@ -49,6 +50,10 @@ DEFAULT_SLO: dict[str, str] = {
     "saturation": 'max(container_cpu_usage_ratio{{selector}})',
 }
 """PromQL per SLO signal; ``{selector}`` becomes the service's matchers, without braces."""
+
+SLO_UNITS: dict[str, str] = {"error_ratio": "ratio", "latency": "seconds", "saturation": "ratio",
+                             "throughput": "rps", "client_error_ratio": "ratio"}
+"""The SLO signals afteraction analyses, and the unit of each (what the parser expects)."""
 
 _SECRET_KEYS = ("token", "client_secret", "client_id", "password")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
@@ -345,6 +350,10 @@ def parse_settings(text: str, *, where: str = CONFIG_NAME,
     top["catalog"] = Catalog(services=tuple(catalog))
     slo = data.pop("slo", None)
     if slo is not None:
+        unknown_signal = next((k for k in slo if k not in SLO_UNITS), None)
+        if unknown_signal is not None:
+            raise _fail(text, where, "slo", unknown_signal,
+                        f"unknown signal (known: {', '.join(SLO_UNITS)})")
         if not all(isinstance(v, str) and "{selector}" in v for v in slo.values()):
             raise _fail(text, where, "slo", None, "each signal is a PromQL string with {selector}")
         top["slo"] = slo

@@ -162,9 +162,14 @@ def test_github_stops_at_the_window_and_reads_statuses_in_it(fleet: Fleet,
     pages = [r for r in capture.responses if r.meta.get("kind") == "deployments"
              and r.meta["repo"] == "acme/checkout"]
     assert len(pages) == 5  # 105, 104, 103, 102, then 101 is older than the look-back: stop
-    pulls = sorted((r.meta["repo"], r.meta["number"]) for r in capture.matching("/pulls/"))
+    pulls = sorted((r.meta["repo"], r.meta["number"]) for r in capture.responses
+                   if r.meta.get("kind") == "pull")
     assert pulls == [("acme/checkout", 309), ("acme/checkout", 311), ("acme/checkout", 314),
                      ("acme/payments", 77)]
+    files = [r for r in capture.responses if r.meta.get("kind") == "pull_files"
+             and r.meta["number"] == 311]
+    assert len(files) == 12  # one path per page at page_size 1
+    assert files[-1].json()[0]["filename"] == "src/checkout/module_11.py"
     assert pages[1].url.endswith("/repositories/1001/deployments")
     assert pages[1].params == {"per_page": "1", "page": "2"}
 

@@ -60,6 +60,7 @@ def test_token_env_spelling_and_datacenter_jira() -> None:
     ('[sources.github\n', "x.toml:1: not valid TOML"),
     ('[slo]\nerror_ratio = "up"\n', "x.toml:1: slo: each signal is a PromQL string"),
     ('[sources.github]\npassword = {env = "P"}\n', "x.toml:2: sources.github.password"),
+    ('[slo]\navailability = "up{{selector}}"\n', "x.toml:2: slo.availability: unknown signal"),
 ])
 def test_errors_are_one_line_naming_file_line_and_field(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -89,3 +90,10 @@ def test_durations() -> None:
     assert parse_duration("250ms") == 0.25
     with pytest.raises(ValueError, match="expected a duration"):
         parse_duration("6 hours")
+
+
+def test_slo_signals_are_the_ones_the_prometheus_parser_reads() -> None:
+    from afteraction.settings import SLO_UNITS
+    from afteraction.sources.prometheus import SIGNALS
+
+    assert set(SLO_UNITS) <= SIGNALS

@@ -114,6 +114,14 @@ class GitHubStub(StubApp):
                      for i, (state, when) in enumerate(deployment["statuses"])]
             chunk, headers = self._page(request, items, numeric)
             return json_response(chunk, headers=headers)
+        match = re.match(r"^/pulls/(\d+)/files$", rest)
+        if match:
+            pull = next(p for p in PULLS[repo] if p["number"] == int(match.group(1)))
+            files = [{"sha": f"{i:040x}", "filename": f"src/{repo.split('/')[1]}/module_{i}.py",
+                      "status": "modified", "additions": 1, "deletions": 1, "changes": 2}
+                     for i in range(pull["changed_files"])]
+            chunk, headers = self._page(request, files, numeric)
+            return json_response(chunk, headers=headers)
         match = re.match(r"^/pulls/(\d+)$", rest)
         if match:
             pull = next(p for p in PULLS[repo] if p["number"] == int(match.group(1)))

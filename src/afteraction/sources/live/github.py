@@ -8,6 +8,7 @@ Each merged PR is read once more (``pulls/{n}``) for its size and merge commit.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,9 @@ from afteraction.sources.live.paginate import walk
 __all__ = ["GitHubConnector"]
 
 SEARCH_CAP = 1000
+FILES_FOR_SMALL_PRS = 100
+"""PRs changing at most this many files get their paths read (one page)."""
+CONFIG_REPO = re.compile(r"^(configs?|.+-configs?|config-.+)$")
 
 
 class GitHubConnector(Connector):
@@ -87,10 +91,19 @@ class GitHubConnector(Connector):
                           until: datetime) -> None:
         numbers: list[int] = []
         await self._search_range(http, repo, since, until, numbers)
+        config_repo = bool(CONFIG_REPO.match(repo.rsplit("/", 1)[-1]))
         for number in dict.fromkeys(numbers):
-            await http.get(self.api(f"/repos/{repo}/pulls/{number}"),
-                           meta={"repo": repo, "kind": "pull", "number": number})
+            pull = await http.get(self.api(f"/repos/{repo}/pulls/{number}"),
+                                  meta={"repo": repo, "kind": "pull", "number": number})
             self.count(1)
+            changed = int(pull.json().get("changed_files") or 0)
+            if changed and (config_repo or changed <= FILES_FOR_SMALL_PRS):
+                # The changed paths tell a config-only change (and its services) from code.
+                async for _page in walk(http, self.api(f"/repos/{repo}/pulls/{number}/files"),
+                                        {"per_page": 100}, "link",
+                                        meta={"repo": repo, "kind": "pull_files",
+                                              "number": number}):
+                    pass
 
     async def _search_range(self, http: SourceHttp, repo: str, since: datetime,
                             until: datetime, numbers: list[int]) -> None:

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from afteraction.errors import AuthError, SourceError
-from afteraction.settings import GrafanaConfig, PrometheusConfig
+from afteraction.settings import SLO_UNITS, GrafanaConfig, PrometheusConfig
 from afteraction.sources.live.base import CollectQuery, Connector, Health
 from afteraction.sources.live.http import SourceHttp
 
@@ -105,7 +105,7 @@ class PrometheusConnector(Connector):
                     answer = await http.get(
                         self.api("query_range"), {"query": expr, **span, "step": step},
                         meta={"kind": "query_range", "service": service.name, "signal": signal,
-                              "query": expr, "step": step})
+                              "unit": SLO_UNITS.get(signal, ""), "query": expr, "step": step})
                 except SourceError as exc:
                     if isinstance(exc, AuthError) or not exc.message.startswith(
                             ("HTTP 400", "HTTP 422")):

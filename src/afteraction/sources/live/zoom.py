@@ -88,7 +88,7 @@ class ZoomConnector(Connector):
                            meta={"kind": "transcript", "meeting_uuid": meeting.get("uuid"),
                                  "meeting_id": meeting.get("id"), "topic": meeting.get("topic"),
                                  "recording_start": file.get("recording_start"),
-                                 "file_id": file.get("id"), "share_url": meeting.get("share_url")})
+                                 "recording_file_id": file.get("id"), "share_url": meeting.get("share_url")})
             self.count(1)
         if not downloads:
             self.notes.append("no recording with a transcript in the window")
