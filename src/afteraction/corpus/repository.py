@@ -104,18 +104,30 @@ def _action_row(pm_id: int, position: int, action: ActionRecord) -> dict[str, An
             "close_seconds": close}
 
 
-def _children(conn: Connection, pm_id: int, record: PostmortemRecord,
+_LINK_COLUMNS = ("postmortem_id", "service_id", "started_epoch", "quarter", "ttr_seconds",
+                 "ttd_seconds")
+_FACTOR_COLUMNS = ("postmortem_id", "category", "text", "draft", "started_epoch", "quarter")
+
+
+def _child_rows(pm_id: int, record: PostmortemRecord, row: dict[str, Any],
+                services: dict[str, int]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Service links and factors of one postmortem, with the copied start and durations."""
+    started, quarter = row["started_epoch"], row["quarter"]
+    links = [(pm_id, services[s], started, quarter, record.ttr_seconds, record.ttd_seconds)
+             for s in dict.fromkeys(record.services)]
+    factors = [(pm_id, f.category, f.text, f.draft, started, quarter) for f in record.factors]
+    return links, factors
+
+
+def _children(conn: Connection, pm_id: int, record: PostmortemRecord, row: dict[str, Any],
               services: dict[str, int]) -> None:
-    started = _epoch(record.started_at)
-    names = list(dict.fromkeys(record.services))
-    if names:
-        conn.execute(insert(PostmortemService), [
-            {"postmortem_id": pm_id, "service_id": services[n], "started_epoch": started}
-            for n in names])
-    if record.factors:
-        conn.execute(insert(ContributingFactor), [
-            {"postmortem_id": pm_id, "category": f.category, "text": f.text, "draft": f.draft}
-            for f in record.factors])
+    links, factors = _child_rows(pm_id, record, row, services)
+    if links:
+        conn.execute(insert(PostmortemService), [dict(zip(_LINK_COLUMNS, v, strict=True))
+                                                 for v in links])
+    if factors:
+        conn.execute(insert(ContributingFactor), [dict(zip(_FACTOR_COLUMNS, v, strict=True))
+                                                  for v in factors])
 
 
 def _merge_actions(conn: Connection, pm_id: int, actions: Sequence[ActionRecord],
@@ -185,7 +197,7 @@ def upsert_postmortem(conn: Connection, record: PostmortemRecord, *, now: dateti
         conn.execute(delete(PostmortemService).where(PostmortemService.postmortem_id == pm_id))
         conn.execute(delete(ContributingFactor).where(ContributingFactor.postmortem_id == pm_id))
         outcome = "updated"
-    _children(conn, pm_id, record, services)
+    _children(conn, pm_id, record, row, services)
     _merge_actions(conn, pm_id, record.actions, now)
     return outcome, touched
 
@@ -220,15 +232,13 @@ def bulk_insert_postmortems(conn: Connection, records: Sequence[PostmortemRecord
         row = _pm_row(record)
         row["id"] = pm_id
         pm_rows.append(tuple(row[c] for c in _PM_COLUMNS))
-        started = row["started_epoch"]
-        links.extend((pm_id, services[s], started) for s in dict.fromkeys(record.services))
-        factors.extend((pm_id, f.category, f.text, f.draft) for f in record.factors)
+        more_links, more_factors = _child_rows(pm_id, record, row, services)
+        links.extend(more_links)
+        factors.extend(more_factors)
         actions.extend(_action_row(pm_id, i, a) for i, a in enumerate(record.actions))
     copy_rows(conn, "postmortems", _PM_COLUMNS, pm_rows)
-    copy_rows(conn, "postmortem_services", ("postmortem_id", "service_id", "started_epoch"),
-              links)
-    copy_rows(conn, "contributing_factors", ("postmortem_id", "category", "text", "draft"),
-              factors)
+    copy_rows(conn, "postmortem_services", _LINK_COLUMNS, links)
+    copy_rows(conn, "contributing_factors", _FACTOR_COLUMNS, factors)
     action_ids = reserve_ids(conn, "action_items", len(actions))
     for aid, action in zip(action_ids, actions, strict=True):
         action["id"] = aid

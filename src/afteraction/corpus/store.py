@@ -71,19 +71,31 @@ class Postmortem(Base):
 
 
 class PostmortemService(Base):
-    """Affected service of a postmortem; carries the start so deploy look-ups need no join."""
+    """One incident of one service: the fact table of the MTTR and deploy statistics.
+
+    Start, quarter and durations are copied from the postmortem so those reads are index-only.
+    """
 
     __tablename__ = "postmortem_services"
-    __table_args__ = (Index("ix_pm_services_service_start", "service_id", "started_epoch"),)
+    __table_args__ = (Index("ix_pm_services_service_start", "service_id", "started_epoch"),
+                      Index("ix_pm_services_start", "started_epoch", "service_id", "quarter",
+                            "ttr_seconds", "ttd_seconds"))
 
     postmortem_id: Mapped[int] = mapped_column(
         ForeignKey("postmortems.id", ondelete="CASCADE"), primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
     started_epoch: Mapped[int | None] = mapped_column(BigInteger)
+    quarter: Mapped[str | None] = mapped_column(String(8))
+    ttr_seconds: Mapped[int | None] = mapped_column(Integer)
+    ttd_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
 class ContributingFactor(Base):
+    """A factor of a postmortem; start and quarter copied so factor counts need no join."""
+
     __tablename__ = "contributing_factors"
+    __table_args__ = (Index("ix_factors_start", "started_epoch", "category", "postmortem_id",
+                            "quarter"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     postmortem_id: Mapped[int] = mapped_column(
@@ -91,6 +103,8 @@ class ContributingFactor(Base):
     category: Mapped[str] = mapped_column(String(40), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_epoch: Mapped[int | None] = mapped_column(BigInteger)
+    quarter: Mapped[str | None] = mapped_column(String(8))
 
 
 class ActionItem(Base):

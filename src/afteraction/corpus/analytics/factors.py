@@ -10,9 +10,8 @@ from scipy import stats
 from sqlalchemy import Connection, case, func, select
 
 from afteraction.corpus.analytics.scope import Scope, add_quarters, months_before, quarter_start
-from afteraction.corpus.analytics.sqlhelp import scope_filter, service_id
-from afteraction.corpus.repository import as_utc
-from afteraction.corpus.store import ContributingFactor, Postmortem
+from afteraction.corpus.analytics.sqlhelp import latest_start, scope_filter, service_id
+from afteraction.corpus.store import ContributingFactor, Postmortem, PostmortemService
 
 __all__ = ["FactorRow", "FactorSection", "factor_section"]
 
@@ -56,8 +55,7 @@ def factor_section(conn: Connection, scope: Scope, *, months: int = 12) -> Facto
     svc = service_id(conn, scope.service)
     until = scope.until
     if until is None:
-        latest = as_utc(conn.execute(select(func.max(Postmortem.started_at))
-                                     .where(*scope_filter(scope, svc))).scalar())
+        latest = latest_start(conn, scope, svc)
         if latest is None:
             return FactorSection(None, None, 0, [])
         until = add_quarters(quarter_start(latest), 1)
@@ -70,11 +68,15 @@ def factor_section(conn: Connection, scope: Scope, *, months: int = 12) -> Facto
         select(func.sum(case((Postmortem.started_epoch < mid, 1), else_=0)),
                func.sum(case((Postmortem.started_epoch >= mid, 1), else_=0))).where(*where)).one()
     n_first, n_second = int(n_first or 0), int(n_second or 0)
-    pairs = (select(ContributingFactor.category.label("category"),
-                    Postmortem.id.label("pm"), Postmortem.started_epoch.label("at"),
-                    Postmortem.quarter.label("quarter"))
-             .join(Postmortem, Postmortem.id == ContributingFactor.postmortem_id)
-             .where(*where).distinct().subquery())
+    chosen = (select(ContributingFactor.category.label("category"),
+                     ContributingFactor.postmortem_id.label("pm"),
+                     ContributingFactor.started_epoch.label("at"),
+                     ContributingFactor.quarter.label("quarter"))
+              .where(ContributingFactor.started_epoch >= lo, ContributingFactor.started_epoch < hi))
+    if svc is not None:
+        chosen = chosen.where(ContributingFactor.postmortem_id.in_(
+            select(PostmortemService.postmortem_id).where(PostmortemService.service_id == svc)))
+    pairs = chosen.distinct().subquery()
     rows = conn.execute(select(pairs.c.category, pairs.c.quarter, func.count(),
                                func.sum(case((pairs.c.at < mid, 1), else_=0)))
                         .group_by(pairs.c.category, pairs.c.quarter)).all()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from afteraction.corpus.analytics.scope import (
     Scope,
@@ -20,10 +20,9 @@ from afteraction.corpus.analytics.scope import (
     quarter_label,
     quarter_start,
 )
-from afteraction.corpus.analytics.sqlhelp import scope_filter, service_id
+from afteraction.corpus.analytics.sqlhelp import latest_start, service_id
 from afteraction.corpus.analytics.stats import benjamini_hochberg, degradation_test
-from afteraction.corpus.repository import as_utc
-from afteraction.corpus.store import Postmortem, PostmortemService, Service
+from afteraction.corpus.store import PostmortemService, Service
 
 __all__ = ["Degradation", "MttrSection", "QuarterStat", "mttr_section"]
 
@@ -118,9 +117,7 @@ def analyze_degradation(previous: dict[str, dict[str, list[float]]],
 def mttr_section(conn: Connection, scope: Scope, *, quarters_shown: int = 4) -> MttrSection:
     """Per-quarter table over the scope's last ``quarters_shown`` quarters, and the test."""
     svc = service_id(conn, scope.service)
-    where = scope_filter(scope, svc)
-    last_start = (select(func.max(Postmortem.started_at)).where(*where))
-    latest = as_utc(conn.execute(last_start).scalar())
+    latest = latest_start(conn, scope, svc)
     if scope.until is not None:
         latest = last_instant(scope.until)
     if latest is None:
@@ -134,9 +131,8 @@ def mttr_section(conn: Connection, scope: Scope, *, quarters_shown: int = 4) -> 
     if scope.until_epoch is not None:
         hi = min(hi, scope.until_epoch)
     # one narrow read of the shown quarters; counts, means and medians are cheap in numpy
-    rows = select(PostmortemService.service_id, Postmortem.quarter, Postmortem.ttr_seconds,
-                  Postmortem.ttd_seconds).join(Postmortem, Postmortem.id ==
-                                               PostmortemService.postmortem_id)
+    rows = select(PostmortemService.service_id, PostmortemService.quarter,
+                  PostmortemService.ttr_seconds, PostmortemService.ttd_seconds)
     rows = rows.where(PostmortemService.started_epoch >= lo, PostmortemService.started_epoch < hi)
     if svc is not None:
         rows = rows.where(PostmortemService.service_id == svc)
@@ -163,9 +159,8 @@ def mttr_section(conn: Connection, scope: Scope, *, quarters_shown: int = 4) -> 
             values[quarter][name] = {"mttr": ttrs, "ttd": ttds}
     if prev_q not in labels:  # a period that starts in the last quarter still tests it
         prev_start = int(add_quarters(last_q0, -1).timestamp())
-        extra = (select(PostmortemService.service_id, Postmortem.quarter, Postmortem.ttr_seconds,
-                        Postmortem.ttd_seconds)
-                 .join(Postmortem, Postmortem.id == PostmortemService.postmortem_id)
+        extra = (select(PostmortemService.service_id, PostmortemService.quarter,
+                        PostmortemService.ttr_seconds, PostmortemService.ttd_seconds)
                  .where(PostmortemService.started_epoch >= prev_start,
                         PostmortemService.started_epoch < lo))
         if svc is not None:

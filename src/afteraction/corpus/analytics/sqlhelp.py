@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Connection, select
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from afteraction.corpus.analytics.scope import Scope
 from afteraction.corpus.store import Postmortem, PostmortemService, Service
 
-__all__ = ["scope_filter", "service_id"]
+__all__ = ["latest_start", "scope_filter", "service_id"]
 
 
 def service_id(conn: Connection, name: str | None) -> int | None:
@@ -16,6 +18,13 @@ def service_id(conn: Connection, name: str | None) -> int | None:
         return None
     found = conn.execute(select(Service.id).where(Service.name == name)).scalar()
     return -1 if found is None else int(found)
+
+
+def latest_start(conn: Connection, scope: Scope, svc_id: int | None) -> datetime | None:
+    """Start of the most recent incident in scope (read from the started_epoch index)."""
+    value = conn.execute(select(func.max(Postmortem.started_epoch))
+                         .where(*scope_filter(scope, svc_id))).scalar()
+    return None if value is None else datetime.fromtimestamp(int(value), tz=UTC)
 
 
 def scope_filter(scope: Scope, svc_id: int | None) -> list[ColumnElement[bool]]:

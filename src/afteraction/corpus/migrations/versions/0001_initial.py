@@ -62,9 +62,14 @@ def upgrade() -> None:
                   sa.ForeignKey("postmortems.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("service_id", sa.Integer, sa.ForeignKey("services.id"), primary_key=True),
         sa.Column("started_epoch", sa.BigInteger),
+        sa.Column("quarter", sa.String(8)),
+        sa.Column("ttr_seconds", sa.Integer),
+        sa.Column("ttd_seconds", sa.Integer),
     )
     op.create_index("ix_pm_services_service_start", "postmortem_services",
                     ["service_id", "started_epoch"])
+    op.create_index("ix_pm_services_start", "postmortem_services",
+                    ["started_epoch", "service_id", "quarter", "ttr_seconds", "ttd_seconds"])
     op.create_table(
         "contributing_factors",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -73,7 +78,11 @@ def upgrade() -> None:
         sa.Column("category", sa.String(40), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("draft", sa.Boolean, nullable=False),
+        sa.Column("started_epoch", sa.BigInteger),
+        sa.Column("quarter", sa.String(8)),
     )
+    op.create_index("ix_factors_start", "contributing_factors",
+                    ["started_epoch", "category", "postmortem_id", "quarter"])
     op.create_index("ix_contributing_factors_postmortem_id", "contributing_factors",
                     ["postmortem_id"])
     op.create_index("ix_contributing_factors_category", "contributing_factors", ["category"])
