@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import afteraction.corpus as corpus
+from afteraction import corpus
 from afteraction.corpus.cli import corpus_app
 
 

@@ -67,3 +67,19 @@ def test_deploys_are_linked_to_the_next_incident(engine: Engine, tmp_path: Path)
         datetime(2025, 9, 12, 13, 58, tzinfo=UTC).timestamp())
     assert rows["cd-10001"] == int(datetime(2025, 11, 3, 1, 10, tzinfo=UTC).timestamp())
     assert rows["cd-10003"] is None
+
+
+def test_ingest_deploys_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from afteraction.corpus.cli import corpus_app
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    runner = CliRunner()
+    ok = runner.invoke(corpus_app, ["ingest-deploys", "--db", url, str(DEPLOYS / "deploys.csv")])
+    assert ok.exit_code == 0 and ok.output.startswith("3 deploys stored")
+    bad = runner.invoke(corpus_app, ["ingest-deploys", "--db", url,
+                                     str(FIXTURES / "bad" / "deploys-bad-kind.csv")])
+    assert bad.exit_code == 2
+    assert "deploys-bad-kind.csv:3: kind: 'rocket' is not one of code, config, flag" in \
+        bad.output.replace("\n", "")

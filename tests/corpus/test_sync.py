@@ -88,3 +88,25 @@ def test_last_page_has_no_token() -> None:
     assert token is None
     assert (statuses[0].status, statuses[0].closed_at) == (
         "dropped", datetime(2025, 11, 20, 8, 30, tzinfo=UTC))
+
+
+def test_sync_actions_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from afteraction.corpus.cli import corpus_app
+    from afteraction.corpus.db import open_corpus
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = open_corpus(url)
+    _load(engine, tmp_path)
+    engine.dispose()
+    runner = CliRunner()
+    monkeypatch.delenv("AFTERACTION_JIRA_URL", raising=False)
+    missing = runner.invoke(corpus_app, ["sync-actions", "--db", url])
+    assert missing.exit_code == 3 and "AFTERACTION_JIRA_URL" in missing.output
+    monkeypatch.setenv("AFTERACTION_JIRA_EMAIL", "sre@acme.test")
+    monkeypatch.setenv("AFTERACTION_JIRA_TOKEN", "t0ken")
+    with JiraStub(ISSUES) as jira:
+        result = runner.invoke(corpus_app, ["sync-actions", "--db", url, "--jira-url", jira.url])
+    assert result.exit_code == 0, result.output
+    assert "3 updated, 1 unchanged, 1 not found in Jira, 0 skipped" in result.output
