@@ -153,3 +153,11 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "2 inserted, 0 updated, 0 unchanged, 1 failed" in result.output
     assert "naive-time.md:5: impact_start" in result.output
+
+
+def test_report_on_an_empty_corpus(tmp_path: Path) -> None:
+    result = CliRunner().invoke(corpus_app, ["report", "--db", f"sqlite:///{tmp_path}/e.db"])
+    assert result.exit_code == 0
+    for line in ("No incidents in scope.", "No contributing factors in scope.",
+                 "No action items in scope.", "No deploys in scope"):
+        assert line in result.output

@@ -118,6 +118,8 @@ def _factors_md(section: FactorSection) -> list[str]:
 
 
 def _actions_md(section: ActionSection) -> list[str]:
+    if not section.categories:
+        return ["## Action items by category", "", "No action items in scope.", ""]
     out = ["## Action items by category", "",
            f"Past due as of {section.as_of}; dropped = closed without being done.", "",
            ("| category | total | done | open past due | dropped | dropped of closed |"
@@ -130,6 +132,10 @@ def _actions_md(section: ActionSection) -> list[str]:
 
 
 def _deploys_md(section: PatternSection) -> list[str]:
+    if section.deploys == 0:
+        return ["## Deploy patterns before incidents", "",
+                "No deploys in scope: load a deploy log with `afteraction corpus ingest-deploys`.",
+                ""]
     out = ["## Deploy patterns before incidents", "",
            (f"{section.deploys} deploys, {section.followed} followed by an incident of the same "
            f"service within {section.window_hours:g} h. Rate ratio with 95% CI, Fisher's exact "
