@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from afteraction.bundle.manifest import SourceEntry
 from afteraction.bundle.raw import RawCapture, RawResponse
+from afteraction.sources.live.base import CollectQuery
+from afteraction.sources.live.jira import FIELDS
 from afteraction.sources.mcp.client import McpSession, ToolCall
 
-__all__ = ["LIMITS", "collect_jira", "to_rest_issue"]
+__all__ = ["LIMITS", "JiraOptions", "collect_jira", "jira_entry", "related_jql",
+           "to_rest_issue"]
+
+_PAGE = 50
 
 LIMITS = ("changelog history ids are not returned by mcp-atlassian: status changes are keyed by "
           "their position in the changelog")
@@ -90,29 +98,115 @@ def to_rest_issue(simple: dict[str, Any]) -> dict[str, Any]:
     return issue
 
 
-def _response(call: ToolCall, server: str, body: Any) -> RawResponse:
+def _response(call: ToolCall, server: str, body: Any, role: str = "") -> RawResponse:
     raw = call.raw(server)
+    meta = {**raw.meta, "converted_to": "jira-rest-v2", **({"role": role} if role else {})}
     return RawResponse(url=raw.url, body=json.dumps(body).encode(), method=raw.method,
-                       params=raw.params, meta={**raw.meta, "converted_to": "jira-rest-v2"})
+                       params=raw.params, meta=meta)
 
 
-async def collect_jira(session: McpSession, incident_key: str) -> RawCapture:
-    """The incident ticket with its changelog, and its linked tickets."""
-    server = session.config.name
-    first = await session.call("jira_get_issue", {"issue_key": incident_key, "fields": "*all",
+class JiraOptions(BaseModel):
+    """What the native Jira source is told, for the MCP route."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str = Field(description="the Jira the MCP server reads (its JIRA_URL)")
+    web_url: str | None = Field(default=None, description="where citations point")
+    incident_project: str | None = None
+    max_related: int = 200
+
+
+def _with_self(issue: dict[str, Any], site: str | None) -> dict[str, Any]:
+    """mcp-atlassian leaves the issue's URL out unless every field was asked for: put it back
+    from the Jira the server reads (Server/DC API path, the only one it uses off Cloud)."""
+    if not issue.get("self") and site:
+        issue["self"] = f"{site.rstrip('/')}/rest/api/2/issue/{issue.get('key')}"
+    return issue
+
+
+async def _search(session: McpSession, jql: str, role: str, responses: list[RawResponse],
+                  *, site: str | None, expand: str | None = None,
+                  cap: int = 1000) -> list[dict[str, Any]]:
+    """Every page of a JQL search (mcp-atlassian pages by ``start_at``, at most 50 a page)."""
+    found: list[dict[str, Any]] = []
+    start = 0
+    while True:
+        args: dict[str, Any] = {"jql": jql, "fields": FIELDS, "limit": _PAGE, "start_at": start}
+        if expand:
+            args["expand"] = expand
+        call = await session.call("jira_search", args)
+        page = call.json()
+        issues = [_with_self(to_rest_issue(i), site) for i in page.get("issues") or []]
+        total = int(page.get("total", len(issues)) or 0)
+        responses.append(_response(call, session.config.name, {
+            "startAt": page.get("start_at", start), "maxResults": page.get("max_results"),
+            "total": total, "issues": issues}, role=role))
+        found.extend(issues)
+        start += len(issues)
+        if not issues or start >= total or len(found) >= cap:
+            return found
+
+
+def related_jql(query: CollectQuery, key: str) -> str | None:
+    """Open (or recently updated) tickets of the catalog's projects and components.
+
+    The same JQL as the native source (:mod:`afteraction.sources.live.jira`), so both routes
+    ask Jira the same question.
+    """
+    projects = [s.jira_project for s in query.catalog.services if s.jira_project]
+    components = [c for s in query.catalog.services for c in s.jira_components or ()]
+    if not projects and not components:
+        return None
+    since = query.window.start - timedelta(seconds=query.lookback_seconds)
+    clauses = []
+    if projects:
+        clauses.append(f"project in ({', '.join(dict.fromkeys(projects))})")
+    if components:
+        names = ", ".join(f'"{c}"' for c in dict.fromkeys(components))
+        clauses.append(f"component in ({names})")
+    return (f"({' OR '.join(clauses)}) AND (statusCategory != Done OR updated >= "
+            f"\"{_jql_time(since)}\") AND key != {key} ORDER BY updated DESC")
+
+
+def _jql_time(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M")
+
+
+async def collect_jira(session: McpSession, incident_key: str,
+                       query: CollectQuery | None = None,
+                       options: JiraOptions | None = None) -> RawCapture:
+    """The incident ticket with its changelog and its linked tickets; with ``query``, also the
+    related tickets and (with ``options.incident_project``) prior incidents, as natively."""
+    responses: list[RawResponse] = []
+    fields = f"{FIELDS},description" if query is not None else "*all"
+    first = await session.call("jira_get_issue", {"issue_key": incident_key, "fields": fields,
                                                   "expand": "changelog"})
     issue = to_rest_issue(first.json())
-    responses = [_response(first, server, issue)]
+    site = options.base_url if options else str(issue.get("self") or "").split("/rest/api/")[0]
+    issue = _with_self(issue, site or None)
+    responses.append(_response(first, session.config.name, issue, role="incident"))
     linked = [str((x.get("outwardIssue") or x.get("inwardIssue") or {}).get("key"))
               for x in issue["fields"]["issuelinks"]
               if x.get("outwardIssue") or x.get("inwardIssue")]
     if linked:
-        jql = f"key in ({', '.join(linked)}) ORDER BY key"
-        found = await session.call("jira_search", {"jql": jql, "fields": "*all",
-                                                   "expand": "changelog", "limit": 50})
-        page = found.json()
-        responses.append(_response(found, server, {
-            "startAt": page.get("start_at", 0), "maxResults": page.get("max_results"),
-            "total": page.get("total"),
-            "issues": [to_rest_issue(i) for i in page.get("issues") or []]}))
+        await _search(session, f"key in ({', '.join(linked)}) ORDER BY key", "linked",
+                      responses, site=site, expand="changelog")
+    if query is not None:
+        cap = options.max_related if options else 200
+        jql = related_jql(query, incident_key)
+        if jql:
+            await _search(session, jql, "related", responses, site=site, cap=cap)
+        if options is not None and options.incident_project:
+            since = _jql_time(query.window.start - timedelta(days=365))
+            await _search(session, f"project = {options.incident_project} AND key != "
+                          f"{incident_key} AND created >= \"{since}\" ORDER BY created DESC",
+                          "prior_incidents", responses, site=site, cap=cap)
     return RawCapture(source="jira", responses=tuple(responses))
+
+
+def jira_entry(capture: RawCapture, options: JiraOptions) -> SourceEntry:
+    """The manifest entry: where the data came from, and what mcp-atlassian cannot give."""
+    items = sum(len(r.json().get("issues") or []) if "issues" in r.json() else 1
+                for r in capture.responses)
+    return SourceEntry(status="ok" if items else "no_data", detail="",
+                       base_url=options.base_url.rstrip("/"), web_url=options.web_url)
