@@ -64,9 +64,10 @@ class _Display:
         from rich.progress import Progress as RichProgress
         from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
         self._progress = RichProgress(
-            SpinnerColumn(), TextColumn("{task.description:<13}"),
-            TextColumn("{task.fields[pages]:>4} pages {task.fields[items]:>6} items"),
-            TextColumn("{task.fields[state]}"), TimeElapsedColumn(), transient=False)
+            SpinnerColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description:<12} {task.fields[pages]:>4} pages "
+                       "{task.fields[items]:>6} items  {task.fields[state]}"),
+            transient=False)
         self._tasks = {n: self._progress.add_task(n, total=None, pages=0, items=0, state="")
                        for n in names}
         self._counts = {n: [0, 0] for n in names}
@@ -122,8 +123,9 @@ async def acollect(connectors: dict[str, Connector], query: CollectQuery, *,
     async def run(name: str, connector: Connector) -> tuple[RawCapture | None, SourceEntry]:
         result = await _one(name, connector, query)
         if display is not None:
-            display.done(name, result[1].status + (f" - {result[1].detail[:60]}"
-                                                   if result[1].status == "error" else ""))
+            entry = result[1]
+            reason = entry.detail.split(":", 1)[0] if entry.status == "error" else ""
+            display.done(name, entry.status + (f" ({reason})" if reason else ""))
         return result
 
     names = list(connectors)
