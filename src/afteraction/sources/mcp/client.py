@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from afteraction.bundle.raw import RawResponse
 from afteraction.errors import ConfigError, SourceError
 
-__all__ = ["McpServerConfig", "McpSession", "ToolCall", "open_session"]
+__all__ = ["McpServerConfig", "McpSession", "ReplaySession", "ToolCall", "open_session"]
 
 
 class McpServerConfig(BaseModel):
@@ -85,6 +85,33 @@ class McpSession:
             raise SourceError(f"{self.config.name} {tool}: {text[:200]}", source="mcp",
                               where=self.config.name)
         return call
+
+
+class ReplaySession(McpSession):
+    """Answers tool calls from recorded ones (same tool and arguments, in order): adapters run on
+    a server's recorded outputs exactly as on the live server."""
+
+    def __init__(self, config: McpServerConfig, recorded: list[ToolCall],
+                 tools: set[str] | None = None) -> None:
+        super().__init__(config, None, tools if tools is not None else
+                         {c.tool for c in recorded})
+        self._pending = list(recorded)
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> ToolCall:
+        if tool not in self.tools:
+            raise SourceError(f"{self.config.name} has no tool {tool!r}", source="mcp",
+                              where=self.config.name)
+        found = next((c for c in self._pending if c.tool == tool and c.arguments == arguments),
+                     None)
+        if found is None:
+            raise SourceError(f"no recorded answer for {tool} {json.dumps(arguments)}",
+                              source="mcp", where=self.config.name)
+        self._pending.remove(found)
+        self.calls.append(found)
+        if found.is_error:
+            raise SourceError(f"{self.config.name} {tool}: {found.text[:200]}", source="mcp",
+                              where=self.config.name)
+        return found
 
 
 @asynccontextmanager
