@@ -21,6 +21,7 @@ from afteraction.sources.base import ParseContext
 from afteraction.sources.jira import parse
 from afteraction.sources.mcp.atlassian import collect_jira
 from afteraction.sources.mcp.client import McpServerConfig, open_session
+from afteraction.sources.mcp.config import OFFLINE_ENV
 from tests.mcp.conftest import ROOT, installed
 
 if str(ROOT / "tests") not in sys.path:
@@ -71,7 +72,7 @@ def test_draft_events_through_mcp_atlassian_equal_the_native_ones(
     binary = installed(ROOT / ".venv-mcp-atlassian" / "bin" / "mcp-atlassian")
     config = McpServerConfig(name="mcp-atlassian", command=str(binary),
                              env={"JIRA_URL": server.url, "JIRA_PERSONAL_TOKEN": app.token,
-                                  "READ_ONLY_MODE": "true"})
+                                  "READ_ONLY_MODE": "true", **OFFLINE_ENV["mcp-atlassian"]})
 
     async def main() -> RawCapture:
         async with open_session(config) as session:

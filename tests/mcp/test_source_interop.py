@@ -33,6 +33,7 @@ from afteraction.settings import Settings
 from afteraction.sources.live.base import CollectQuery
 from afteraction.sources.mcp.atlassian import JiraOptions, collect_jira, jira_entry
 from afteraction.sources.mcp.client import McpServerConfig, open_session
+from afteraction.sources.mcp.config import OFFLINE_ENV
 from afteraction.sources.mcp.grafana import GrafanaOptions, collect_grafana
 from tests.mcp.conftest import ROOT, installed
 from tests.mcp_sources.grafana import McpGrafanaStub
@@ -40,7 +41,6 @@ from tests.stubs import INCIDENT, TOKENS, Fleet
 from tests.stubs.runner import StubServer
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-QUIET = {"GRAFANA_USAGE_STATS": "disabled", "DO_NOT_TRACK": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def grafana_server(fleet: Fleet) -> McpServerConfig:
     return McpServerConfig(name="mcp-grafana", command=str(binary),
                            env={"GRAFANA_URL": fleet.url("grafana"),
                                 "GRAFANA_SERVICE_ACCOUNT_TOKEN": TOKENS["GRAFANA_TOKEN"],
-                                **QUIET})
+                                **OFFLINE_ENV["mcp-grafana"]})
 
 
 def atlassian_server(fleet: Fleet) -> McpServerConfig:
@@ -70,7 +70,7 @@ def atlassian_server(fleet: Fleet) -> McpServerConfig:
     return McpServerConfig(name="mcp-atlassian", command=str(binary),
                            env={"JIRA_URL": fleet.url("jira"),
                                 "JIRA_PERSONAL_TOKEN": TOKENS["JIRA_TOKEN"],
-                                "READ_ONLY_MODE": "true"})
+                                "READ_ONLY_MODE": "true", **OFFLINE_ENV["mcp-atlassian"]})
 
 
 def through_mcp(fleet: Fleet, native: Bundle) -> Bundle:
