@@ -77,7 +77,12 @@ class McpSession:
         if tool not in self.tools:
             raise SourceError(f"{self.config.name} has no tool {tool!r}", source="mcp",
                               where=self.config.name)
-        result = await self._client.call_tool(tool, arguments)
+        from mcp.shared.exceptions import MCPError
+        try:
+            result = await self._client.call_tool(tool, arguments)
+        except MCPError as exc:  # a protocol-level error (some servers report API failures so)
+            raise SourceError(f"{self.config.name} {tool}: {exc}", source="mcp",
+                              where=self.config.name) from exc
         text = "\n".join(getattr(c, "text", "") for c in result.content)
         call = ToolCall(tool=tool, arguments=arguments, text=text, is_error=bool(result.is_error))
         self.calls.append(call)
