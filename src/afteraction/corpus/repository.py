@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from afteraction.corpus.bulk import copy_rows, reserve_ids
@@ -202,6 +202,23 @@ def upsert_postmortem(conn: Connection, record: PostmortemRecord, *, now: dateti
     return outcome, touched
 
 
+def _delete_keys(conn: Connection, model: type[Postmortem | Deploy],
+                 keys: Sequence[str]) -> None:
+    """Remove the rows a bulk batch replaces, by their unique key.
+
+    On PostgreSQL a table filled earlier in the same transaction still has the statistics of an
+    empty one, and the planner would scan it whole for every batch (quadratic); the unique index
+    is always the right plan here, so sequential scans are switched off for these statements.
+    """
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+    for i in range(0, len(keys), 5000):
+        conn.execute(delete(model).where(model.key.in_(keys[i:i + 5000])))
+    if postgres:
+        conn.execute(text("SET LOCAL enable_seqscan = on"))
+
+
 _PM_COLUMNS = ("id", "key", "title", "severity", "status", "started_at", "started_epoch",
                "quarter", "detected_at", "mitigated_at", "recovered_at", "resolved_at",
                "ttd_seconds", "ttm_seconds", "ttr_seconds", "detection_method",
@@ -219,9 +236,7 @@ def bulk_insert_postmortems(conn: Connection, records: Sequence[PostmortemRecord
     """
     if not records:
         return 0
-    keys = [r.key for r in records]
-    for i in range(0, len(keys), _CHUNK):
-        conn.execute(delete(Postmortem).where(Postmortem.key.in_(keys[i:i + _CHUNK])))
+    _delete_keys(conn, Postmortem, [r.key for r in records])
     services = ensure_services(conn, (s for r in records for s in r.services))
     ids = reserve_ids(conn, "postmortems", len(records))
     pm_rows: list[tuple[Any, ...]] = []
@@ -312,9 +327,7 @@ def bulk_insert_deploys(conn: Connection, records: Sequence[DeployRecord]) -> se
     """
     if not records:
         return set()
-    keys = [r.key for r in records]
-    for i in range(0, len(keys), 5000):
-        conn.execute(delete(Deploy).where(Deploy.key.in_(keys[i:i + 5000])))
+    _delete_keys(conn, Deploy, [r.key for r in records])
     services = ensure_services(conn, (r.service for r in records))
     starts = _incident_starts(conn, set(services.values()))
     rows = []
