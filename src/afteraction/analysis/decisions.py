@@ -32,6 +32,11 @@ _ACTION = re.compile(
     r"\b(?:i'?m|i am|we'?re|we are|now)\s+(?:" + _ANY_ACTION + r")"
     r"|\b(?:" + _ANY_ACTION + r")\s+(?:now|started|in progress|kicked off|done|complete)\b"
     r"|^\s*(?:ack,?\s*)?(?:" + _ANY_ACTION + r")\b", re.IGNORECASE)
+_KEYWORDS = ("decision", "let", "roll", "revert", "turn", "disabl", "kill", "flag off", "scal",
+             "capacity", "replica", "node", "fail", "drain", "restart", "bounc", "rais", "lower",
+             "hold", "keep", "leave", "pause", "freeze", "go ahead", "agreed", "approv")
+"""A statement of decision contains one of these; checking them first spares the regexes the
+thousands of messages that cannot match."""
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:could|should|can|shall|do|would) we\b", re.IGNORECASE)
 
 
@@ -57,7 +62,8 @@ def find_decisions(events: list[Event] | tuple[Event, ...]) -> list[Statement]:
         if event.attrs.get("bot") or event.attrs.get("subtype") == "channel_join":
             continue
         text = event.text.strip()
-        if not text or _QUESTION.search(text):
+        lowered = text.lower()
+        if not text or not any(k in lowered for k in _KEYWORDS) or _QUESTION.search(text):
             continue
         if _DECISION.search(text):
             out.append(Statement(event, "decision", mitigation_kind_of_text(text)))

@@ -192,8 +192,19 @@ def detect_anomaly(series: MetricSeries, *, threshold: float = 6.0, sustain_seco
     return found
 
 
+def _that_matter(series: tuple[MetricSeries, ...] | list[MetricSeries]) -> list[MetricSeries]:
+    """The series whose onset says something about impact: per-pod and per-instance series only
+    where no aggregate of the same service and signal exists (rollout analysis reads the pods
+    separately)."""
+    aggregate = {(s.service, s.signal) for s in series
+                 if "pod" not in s.labels and "instance" not in s.labels}
+    return [s for s in series if s.signal in SLO_SIGNALS and (
+        ("pod" not in s.labels and "instance" not in s.labels)
+        or (s.service, s.signal) not in aggregate)]
+
+
 def detect_all(series: tuple[MetricSeries, ...] | list[MetricSeries],
                **options: float) -> list[Anomaly]:
     """Anomalies of every SLO series, earliest onset first."""
-    found = [a for s in series for a in detect_anomaly(s, **options)]
+    found = [a for s in _that_matter(series) for a in detect_anomaly(s, **options)]
     return sorted(found, key=lambda a: (a.onset, a.series_id))

@@ -93,19 +93,48 @@ def _title(event: Event) -> str:
     return event.text
 
 
-def _mention_patterns(event: Event) -> list[re.Pattern[str]]:
-    pats = []
-    version = event.attrs.get("version")
-    if version:
-        pats.append(re.escape(str(version)))
-    if event.kind == EventKind.MERGE and event.attrs.get("number"):
-        pats.append(rf"#\s?{event.attrs['number']}\b")
-    if event.kind == EventKind.FLAG and event.attrs.get("flag_key"):
-        pats.append(re.escape(str(event.attrs["flag_key"])))
-    service = _service_of(event)
-    if service and event.kind == EventKind.DEPLOY:
-        pats.append(rf"\b{re.escape(service)}\b[^.?!]{{0,40}}\b(?:deploy|release|rollout|v\d)")
-    return [re.compile(p, re.IGNORECASE) for p in pats]
+_PR = re.compile(r"#\s?(\d+)\b")
+
+
+_WORD = re.compile(r"[A-Za-z0-9][\w.\-]*[\w]|[A-Za-z0-9]")
+
+
+def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, list[str]]:
+    """Candidate id -> ids of the messages that name it (its version, PR number, flag key, or
+    its service next to "deploy"/"rollout"). One pass over the chat, a dictionary lookup per
+    word, whatever the number of candidates."""
+    tokens: dict[str, list[str]] = {}
+    numbers: dict[str, list[str]] = {}
+    deploys_of: dict[str, list[str]] = {}
+    for c in candidates:
+        e = c.event
+        if e.attrs.get("version"):
+            tokens.setdefault(str(e.attrs["version"]).lower(), []).append(e.id)
+        if e.kind == EventKind.FLAG and e.attrs.get("flag_key"):
+            tokens.setdefault(str(e.attrs["flag_key"]).lower(), []).append(e.id)
+        if e.kind == EventKind.MERGE and e.attrs.get("number"):
+            numbers.setdefault(str(e.attrs["number"]), []).append(e.id)
+        if e.kind == EventKind.DEPLOY and c.service:
+            deploys_of.setdefault(c.service, []).append(e.id)
+    service_deploy = {s: re.compile(rf"\b{re.escape(s)}\b[^.?!]{{0,40}}\b(?:deploy|release|"
+                                    r"rollout|v\d)", re.IGNORECASE) for s in deploys_of}
+    out: dict[str, list[str]] = {}
+    for message in chatter:
+        text = message.text
+        lowered = text.lower()
+        hits: set[str] = set()
+        for word in _WORD.findall(lowered):
+            if word in tokens:
+                hits.update(tokens[word])
+        if "#" in text:
+            for number in _PR.findall(text):
+                hits.update(numbers.get(number, ()))
+        for service, pattern in service_deploy.items():
+            if service in lowered and pattern.search(text):
+                hits.update(deploys_of[service])
+        for hit in hits:
+            out.setdefault(hit, []).append(message.id)
+    return out
 
 
 def _candidate_events(events: tuple[Event, ...], impact_start: datetime,
@@ -114,6 +143,10 @@ def _candidate_events(events: tuple[Event, ...], impact_start: datetime,
     latest = impact_start + timedelta(minutes=2)
     changes = [e for e in events if e.kind in CHANGE_KINDS and earliest <= e.at <= latest]
     deploys = [e for e in changes if e.kind == EventKind.DEPLOY]
+    by_repo: dict[object, list[Event]] = {}
+    for d in deploys:
+        if not d.attrs.get("rollback"):
+            by_repo.setdefault(d.attrs.get("repo"), []).append(d)
     out: dict[str, Candidate] = {}
     for event in changes:
         if event.kind == EventKind.DEPLOY and (event.attrs.get("rollback") or event.attrs.get(
@@ -122,15 +155,12 @@ def _candidate_events(events: tuple[Event, ...], impact_start: datetime,
         if event.kind == EventKind.MERGE and event.attrs.get("revert_of") is not None:
             continue
         if event.kind == EventKind.MERGE and not event.attrs.get("config_only"):
-            repo = event.attrs.get("repo")
-            if any(d.attrs.get("repo") == repo and d.at >= event.at
-                   and not d.attrs.get("rollback") for d in deploys):
+            if any(d.at >= event.at for d in by_repo.get(event.attrs.get("repo"), ())):
                 continue  # its deploy carries it
         out[event.id] = Candidate(event, _service_of(event))
     for merge in (e for e in events if e.kind == EventKind.MERGE and e.at <= latest):
-        repo = merge.attrs.get("repo")
-        ship = next((d for d in deploys if d.attrs.get("repo") == repo and d.at >= merge.at
-                     and not d.attrs.get("rollback")), None)
+        ship = next((d for d in by_repo.get(merge.attrs.get("repo"), ()) if d.at >= merge.at),
+                    None)
         if ship is not None and ship.id in out:
             out[ship.id].ships.append(merge)
     return list(out.values())
@@ -169,6 +199,8 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
                and e.at >= start - timedelta(minutes=5)]
     minutes = lookback.total_seconds() / 60
     out = _candidate_events(events, start, lookback)
+    actions = _undo_actions(events, start)
+    named = _mentions(out, chatter)
     for c in out:
         e, service = c.event, c.service
         lag = (start - e.at).total_seconds()
@@ -178,7 +210,7 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
             c.add("merge_only", 1.0, "merged, but no deploy of it was seen")
         if service is not None:
             _place(c, service, affected, roots, onsets, first_at, upstream_of, series_services)
-        _undo(c, events, mitigation, start)
+        _undo(c, actions, mitigation, start)
         _rollout(c, series, anomalies, start, mitigation)
         _size(c)
         if e.kind == EventKind.FLAG and service in affected:
@@ -187,7 +219,7 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
                                                  and after > before):
                 pct = f" {before}% → {after}%" if after is not None else " on"
                 c.add("flag_up", 1.0, f"exposure raised{pct} on affected service {service}")
-        refs = tuple(m.id for m in chatter if any(p.search(m.text) for p in _mention_patterns(e)))
+        refs = tuple(named.get(e.id, ()))
         if refs:
             c.add("named", 1.0, f"named {len(refs)} time(s) in chat or on the bridge", refs[:8])
     return out
@@ -216,9 +248,22 @@ def _place(c: Candidate, service: str, affected: set[str], roots: set[str],
                                 "affected service")
 
 
-def _undo(c: Candidate, events: tuple[Event, ...], mitigation: Mitigation | None,
+def _undo_actions(events: tuple[Event, ...], start: datetime) -> list[Event]:
+    """The few events after impact that can undo a change: rollbacks, reverts, flag reductions."""
+    out = []
+    for x in events:
+        if x.at < start:
+            continue
+        if (x.kind == EventKind.DEPLOY and x.attrs.get("rollback")) or (
+                x.kind == EventKind.MERGE and x.attrs.get("revert_of") is not None) or (
+                x.kind == EventKind.FLAG):
+            out.append(x)
+    return out
+
+
+def _undo(c: Candidate, actions: list[Event], mitigation: Mitigation | None,
           start: datetime) -> None:
-    undo = [x for x in events if x.at >= start and _undoes(x, c.event)]
+    undo = [x for x in actions if _undoes(x, c.event)]
     refs = tuple(x.id for x in undo)
     if undo and mitigation is not None and any(x.id == mitigation.event.id for x in undo):
         c.add("undone_recovery", 1.0, f"undone by {mitigation.kind} at "

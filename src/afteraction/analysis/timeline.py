@@ -80,9 +80,8 @@ def build_timeline(events: tuple[Event, ...], m: Milestones, keep_ids: set[str],
             elif e.kind in (EventKind.ALERT, EventKind.STATUS_CHANGE):
                 keep = True
             elif e.kind in (EventKind.MESSAGE, EventKind.UTTERANCE):
-                words = len(e.text.split())
-                keep = (words >= 5 and bool(_NOTABLE.search(e.text))
-                        and e.attrs.get("subtype") != "channel_join")
+                keep = (e.text.count(" ") >= 4 and e.attrs.get("subtype") != "channel_join"
+                        and bool(_NOTABLE.search(e.text)))
             elif e.kind == EventKind.TICKET:
                 keep = True
         if not keep:

@@ -34,11 +34,13 @@ def _who(handle: str):  # noqa: ANN202 - tiny local lookup
     return next(p for p in PEOPLE if p.handle == handle)
 
 
-def demo_scenario(seed: int = DEMO_SEED) -> Scenario:
+def demo_scenario(seed: int = DEMO_SEED, *, hours_before: float = 2.0,
+                  hours_after: float = 3.0) -> Scenario:
+    """The demo incident; the window spans ``hours_before`` onset to ``hours_after`` it."""
     rng = random.Random(seed)
     base_day = datetime(2026, 10, 14, tzinfo=UTC).timestamp()
     onset = base_day + 14 * 3600 + 6 * 60 + rng.randint(0, 240) // STEP * STEP
-    start, end = onset - 2 * 3600, onset + 3 * 3600
+    start, end = onset - hours_before * 3600, onset + hours_after * 3600
     catalog = demo_catalog()
     priya, marcus, elena, tomas = _who("priya"), _who("marcus"), _who("elena"), _who("tomas")
     hannah, kenji, aisha, liam = _who("hannah"), _who("kenji"), _who("aisha"), _who("liam")

@@ -123,6 +123,8 @@ def _token_text(token: str, directory: Directory) -> str:
 
 def slack_text(text: str, directory: Directory) -> str:
     """Slack mrkdwn to the plain words a reader saw (mentions by name, links, entities)."""
+    if "<" not in text and "&" not in text:
+        return text
     out: list[str] = []
     position = 0
     for match in _TOKEN.finditer(text):
@@ -181,7 +183,7 @@ def message_event(message: dict[str, Any], *, channel_id: str, channel_name: str
     if subtype and subtype != "bot_message":
         attrs["subtype"] = subtype
     thread = str(thread_ts) if thread_ts else None
-    return Event.make(source="slack", kind=EventKind.MESSAGE, source_id=f"{channel_id}/{ts}",
+    return Event.fast(source="slack", kind=EventKind.MESSAGE, source_id=f"{channel_id}/{ts}",
                       at=at, url=permalink(workspace, channel_id, ts, thread), text=text.strip(),
                       actor=str(actor) if actor else None, attrs=attrs)
 

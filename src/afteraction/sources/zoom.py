@@ -97,7 +97,7 @@ def utterances(cues: list[Cue], *, recording_start: datetime, recording_id: str,
     for position, cue in enumerate(cues, start=1):
         at = recording_start + timedelta(milliseconds=cue.start_ms)
         epoch_ms = round(at.timestamp() * 1000)
-        events.append(Event.make(
+        events.append(Event.fast(
             source="zoom", kind=EventKind.UTTERANCE, source_id=f"{recording_id}/{position}",
             at=at, url=f"{url}{joiner}startTime={epoch_ms}", text=cue.text, actor=cue.speaker,
             attrs={"recording_id": recording_id, "offset_seconds": cue.start_ms / 1000,

@@ -1,0 +1,96 @@
+"""A large incident for benchmarks: the demo incident at the scale of a big organisation's day.
+
+Tens of thousands of chat messages, hundreds of metric series (per-pod series on top of the SLO
+series), thousands of changes and tickets, a two-hour bridge. The story underneath is the demo's,
+so a benchmark can also check the answer did not change with the volume.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from afteraction.generate import records as rec
+from afteraction.generate.chatter import ChannelBuilder, TranscriptBuilder
+from afteraction.generate.demo import DEMO_SEED, demo_scenario
+from afteraction.generate.metrics import series_for_service
+from afteraction.generate.org import PEOPLE, SERVICE_PROFILES
+from afteraction.generate.scenario import Scenario
+from afteraction.model.events import Event, EventKind
+
+__all__ = ["large_scenario"]
+
+
+def large_scenario(seed: int = DEMO_SEED, *, messages: int = 50_000, series: int = 300,
+                   changes: int = 2_000, tickets: int = 1_000,
+                   transcript_hours: float = 2.0) -> Scenario:
+    base = demo_scenario(seed, hours_before=2.5, hours_after=3.5)
+    rng = random.Random(seed * 7 + 1)
+    start, end = base.window.start.timestamp(), base.window.end.timestamp()
+    events: list[Event] = [e for e in base.events
+                           if e.kind not in (EventKind.MESSAGE, EventKind.UTTERANCE)]
+    people = list(PEOPLE)
+
+    # chat: the demo channel's story plus filler up to ``messages``
+    story = [e for e in base.events if e.kind == EventKind.MESSAGE]
+    channel = ChannelBuilder("C07INC4721", "inc-4721-checkout-errors", rng)
+    channel.events.extend(story)
+    channel._used.update(str(e.attrs["ts"]) for e in story)  # noqa: SLF001 - same builder
+    threads = [str(e.attrs["ts"]) for e in story if e.attrs.get("reply_count")]
+    channel.filler(start + 60, end - 60, max(0, messages - len(story)), people, threads)
+    events.extend(channel.finish())
+
+    # bridge: the demo's lines, then filler to ``transcript_hours``
+    spoken = [e for e in base.events if e.kind == EventKind.UTTERANCE]
+    first = spoken[0]
+    bridge_start = first.at.timestamp() - float(first.attrs["offset_seconds"])
+    bridge = TranscriptBuilder(str(first.attrs["recording_id"]), bridge_start, rng)
+    bridge.events.extend(spoken)
+    bridge.filler(float(spoken[-1].attrs["offset_seconds"]) + 5, transcript_hours * 3600, people,
+                  every=8.0)
+    events.extend(bridge.finish())
+
+    # changes: background deploys and merges across every service, before and during the window
+    existing = sum(1 for e in events if e.kind in (EventKind.DEPLOY, EventKind.MERGE))
+    deployment_id, number = 300_000, 20_000
+    for i in range(max(0, changes - existing)):
+        profile = SERVICE_PROFILES[i % len(SERVICE_PROFILES)]
+        at = rng.uniform(start - base.lookback_seconds, start - 600)
+        actor = rng.choice(people)
+        if i % 2:
+            deployment_id += 1
+            events.append(rec.deploy(profile.name, at, deployment_id=deployment_id,
+                                     version=f"v0.{i}.0", actor=actor,
+                                     sha=rec.fake_sha(profile.name, i), duration=180))
+        else:
+            number += 1
+            events.append(rec.merge(profile.name, at, number=number, actor=actor,
+                                    title=f"{profile.name}: maintenance change {i}",
+                                    additions=rng.randint(1, 200), deletions=rng.randint(1, 90),
+                                    changed_files=rng.randint(1, 12)))
+
+    # tickets: a backlog on every component
+    for i in range(tickets):
+        profile = SERVICE_PROFILES[i % len(SERVICE_PROFILES)]
+        created = start - rng.uniform(1, 700) * 86400
+        events.append(rec.ticket(
+            f"OPS-{5000 + i}", created, summary=f"{profile.name}: backlog item {i}",
+            issue_type=rng.choice(("Task", "Bug", "Story")), status=rng.choice(
+                ("To Do", "In Progress", "Done")), priority=rng.choice(("Low", "Medium")),
+            components=(profile.name,), labels=("tech-debt",) if i % 5 == 0 else (),
+            actor=rng.choice(people)))
+
+    # metrics: the SLO series plus per-pod error ratios up to ``series``
+    grid = np.asarray(base.series[0].timestamps, dtype=float)
+    all_series = list(base.series)
+    pod = 0
+    while len(all_series) < series:
+        profile = SERVICE_PROFILES[pod % len(SERVICE_PROFILES)]
+        all_series.extend(series_for_service(
+            profile, grid, seed, [], [], labels={"pod": f"{profile.name}-{pod:04d}"},
+            signals=("error_ratio",)))
+        pod += 1
+    base.events = sorted(events, key=lambda e: (e.at, e.id))
+    base.series = all_series
+    return base
