@@ -80,10 +80,13 @@ def check_ok(response: RawResponse) -> dict[str, Any]:
 
 def ts_to_datetime(ts: str, *, where: str | None = None) -> datetime:
     """A Slack ts ('1512085950.000216') to an exact UTC time, without float rounding."""
-    match = _TS.match(str(ts).strip())
-    if not match:
-        raise BundleError(f"not a Slack ts: {ts!r}", where=where)
-    seconds, fraction = match.group(1), (match.group(2) or "")
+    text = ts if isinstance(ts, str) else str(ts)
+    seconds, dot, fraction = text.partition(".")
+    if not (seconds.isdigit() and (not dot or (fraction.isdigit() and len(fraction) <= 6))):
+        match = _TS.match(text.strip())
+        if not match:
+            raise BundleError(f"not a Slack ts: {ts!r}", where=where)
+        seconds, fraction = match.group(1), (match.group(2) or "")
     return _EPOCH + timedelta(seconds=int(seconds), microseconds=int(fraction.ljust(6, "0")))
 
 
