@@ -58,11 +58,11 @@ def world_series() -> list[tuple[str, str, dict[str, str], list[tuple[float, flo
 
 @pytest.fixture(scope="session")
 def real_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of a real Prometheus loaded with ``world_series`` (skips when not installed)."""
+    """URL of a real Prometheus loaded with ``world_series`` (fails when not installed)."""
     from tests.stubs.promserver import RealPrometheus, binaries, openmetrics
 
     if binaries() is None:
-        pytest.skip("prometheus is not installed; run scripts/test-services")
+        pytest.fail("prometheus is not installed; run scripts/test-services (make test does)")
     with RealPrometheus(tmp_path_factory.mktemp("prometheus"),
                         openmetrics(world_series())) as prom:
         yield prom.url

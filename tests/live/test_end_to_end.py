@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from tests.stubs import INCIDENT, TOKENS, Fleet
 
-pytest.importorskip("afteraction.pipeline")
 
 from afteraction.cli import app
 
