@@ -3,6 +3,8 @@
 The file names the environment variable that holds each secret (``token = {env = "GITHUB_TOKEN"}``
 or ``token_env = "GITHUB_TOKEN"``); a literal secret in the file is refused, so a config can be
 committed and shared. Every error is one :class:`ConfigError` line naming ``file:line`` and the field.
+A source may instead be read through a third-party MCP server (``[sources.grafana.mcp]``, see
+:mod:`afteraction.sources.mcp.config`); it then needs no native token.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from afteraction.errors import ConfigError
 from afteraction.model.incident import Catalog, Service
+from afteraction.sources.mcp.client import McpServerConfig
+from afteraction.sources.mcp.config import EnvRef, McpSourceConfig
 
 __all__ = [
     "CONFIG_NAME",
@@ -27,6 +31,7 @@ __all__ = [
     "GitHubConfig",
     "GrafanaConfig",
     "JiraConfig",
+    "MCP_ADAPTERS",
     "LaunchDarklyConfig",
     "PrometheusConfig",
     "Settings",
@@ -56,6 +61,14 @@ SLO_UNITS: dict[str, str] = {"error_ratio": "ratio", "latency": "seconds", "satu
 """The SLO signals afteraction analyses, and the unit of each (what the parser expects)."""
 
 _SECRET_KEYS = ("token", "client_secret", "client_id", "password")
+MCP_ADAPTERS: dict[str, str] = {"grafana": "mcp-grafana", "jira": "mcp-atlassian",
+                                "github": "github-mcp-server",
+                                "launchdarkly": "launchdarkly-mcp-server"}
+"""The sources that can be read through an MCP server, and the default adapter of each."""
+_MCP_URL = {"grafana": ("grafana_url", "GRAFANA_URL"), "jira": ("base_url", "JIRA_URL")}
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|(?:^|_)PAT(?:_|$)|AUTHORIZATION"
+                          r"|COOKIE", re.IGNORECASE)
+"""Names of MCP server ``env``/``headers`` entries whose value must be an ``{env = NAME}``."""
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
@@ -86,6 +99,8 @@ class SourceConfig(_Frozen):
     budget_seconds: float = 120.0
     timeout_seconds: float = 30.0
     enabled: bool = True
+    mcp: McpSourceConfig | None = Field(default=None, description="read through an MCP server")
+    mcp_secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True, repr=False)
 
     @field_validator("base_url", "web_url")
     @classmethod
@@ -95,6 +110,14 @@ class SourceConfig(_Frozen):
     @property
     def citation_url(self) -> str:
         return self.web_url or self.base_url
+
+    def mcp_server(self, where: str) -> McpServerConfig:
+        """The MCP server to start, its ``{env = NAME}`` values read with the config; an unset
+        one is a ConfigError naming the variable (the source is then recorded as failed)."""
+        if self.mcp is None:
+            raise ConfigError("not read through an MCP server", where=where)
+        values = {name: secret.get_secret_value() for name, secret in self.mcp_secrets.items()}
+        return self.mcp.server(values, where=where)
 
 
 class PrometheusConfig(SourceConfig):
@@ -195,6 +218,21 @@ class Settings(_Frozen):
             if value is not None and value.enabled:
                 found[name] = value
         return found
+
+    def mcp_routes(self) -> dict[str, SourceConfig]:
+        """The enabled sources read through an MCP server, by config name."""
+        return {name: config for name, config in self.configured().items()
+                if isinstance(config, SourceConfig) and config.mcp is not None}
+
+    def served_by_mcp(self) -> dict[str, str]:
+        """Every source an MCP server fills -> the config name of its route: mcp-grafana also
+        fills ``prometheus`` when its options name the Prometheus datasource."""
+        served: dict[str, str] = {}
+        for name, config in self.mcp_routes().items():
+            served[name] = name
+            if name == "grafana" and config.mcp and config.mcp.options.get("datasource_uid"):
+                served["prometheus"] = name
+        return served
 
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -314,6 +352,15 @@ def parse_settings(text: str, *, where: str = CONFIG_NAME,
                         f"unknown source (known: {', '.join(_MODELS)})")
         section = dict(section)
         label = f"sources.{name}"
+        if "mcp_secrets" in section:
+            raise _fail(text, where, label, "mcp_secrets", "unknown field")
+        if "mcp" in section:
+            section["mcp"], section["mcp_secrets"] = _mcp_table(text, where, name,
+                                                                section["mcp"], env)
+            if "base_url" not in section and name in _MCP_URL:
+                url = _mcp_url(name, section["mcp"])
+                if url:
+                    section["base_url"] = url
         try:
             _durations(section, {"budget": "budget_seconds", "timeout": "timeout_seconds",
                                  "step": "step_seconds"})
@@ -335,6 +382,10 @@ def parse_settings(text: str, *, where: str = CONFIG_NAME,
             field_name = str(first["loc"][0]) if first["loc"] else None
             msg = str(first["msg"]).removeprefix("Value error, ")
             raise _fail(text, where, label, field_name, msg) from exc
+    for name in MCP_ADAPTERS:
+        config = top.get(name)
+        if isinstance(config, SourceConfig) and config.mcp is not None:
+            top[name] = _with_adapter_options(text, where, name, config, top)
     services = data.pop("services", [])
     catalog: list[Service] = []
     for position, entry in enumerate(services if isinstance(services, list) else [services]):
@@ -366,6 +417,99 @@ def parse_settings(text: str, *, where: str = CONFIG_NAME,
         first = exc.errors()[0]
         field_name = str(first["loc"][0]) if first["loc"] else None
         raise _fail(text, where, "afteraction", field_name, str(first["msg"])) from exc
+
+
+def _mcp_fail(text: str, where: str, name: str, key: str | None, message: str,
+              field: str | None = None) -> ConfigError:
+    """An error in ``[sources.NAME.mcp]`` (or an inline ``mcp = {...}``), at the key's line."""
+    label = f"sources.{name}.mcp"
+    line = _line_of(text, label, key) or _line_of(text, f"sources.{name}", "mcp")
+    location = f"{where}:{line}" if line else where
+    return ConfigError(f"{label}.{field or key}: {message}" if field or key else
+                       f"{label}: {message}", where=location)
+
+
+def _mcp_table(text: str, where: str, name: str, raw: Any, env: Mapping[str, str]
+               ) -> tuple[McpSourceConfig, dict[str, SecretStr]]:
+    """Validate an ``mcp`` table; secrets referenced as ``{env = NAME}`` are read now, as a
+    native token is, and a literal value under a secret-looking name is refused."""
+    if name not in MCP_ADAPTERS:
+        hint = ("Prometheus is read through mcp-grafana: set options.datasource_uid in "
+                "[sources.grafana.mcp]" if name == "prometheus" else
+                f"no MCP adapter reads {name} (adapters read {', '.join(MCP_ADAPTERS)})")
+        raise _mcp_fail(text, where, name, None, hint)
+    if not isinstance(raw, dict):
+        raise _mcp_fail(text, where, name, None, "must be a table")
+    raw = {"adapter": MCP_ADAPTERS[name], **raw}
+    for field in ("env", "headers"):
+        values = raw.get(field)
+        for key, value in (values.items() if isinstance(values, dict) else ()):
+            if isinstance(value, str) and _SECRET_NAME.search(key):
+                raise _mcp_fail(text, where, name, field, "must reference an environment "
+                                "variable ({env = \"NAME\"}); secrets are never read from the "
+                                "file", field=f"{field}.{key}")
+    try:
+        config = McpSourceConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(part) for part in first["loc"]]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise _mcp_fail(text, where, name, loc[0] if loc else None, message,
+                        field=".".join(loc) or None) from exc
+    if name not in config.sources:
+        raise _mcp_fail(text, where, name, "adapter", f"{config.adapter} reads "
+                        f"{', '.join(config.sources)}, not {name}")
+    refs = [v for v in (*config.env.values(), *config.headers.values()) if isinstance(v, EnvRef)]
+    secrets = {ref.env: SecretStr(env[ref.env]) for ref in refs if env.get(ref.env)}
+    return config, secrets
+
+
+def _mcp_url(name: str, config: McpSourceConfig) -> str | None:
+    """The system an MCP server reads: its adapter option, else the URL in the server's env."""
+    option, variable = _MCP_URL[name]
+    found = config.options.get(option) or config.env.get(variable)
+    return found if isinstance(found, str) else None
+
+
+def _with_adapter_options(text: str, where: str, name: str, config: SourceConfig,
+                          top: dict[str, Any]) -> SourceConfig:
+    """The adapter's options: the native section's settings, overridden by ``options``."""
+    from afteraction.sources.mcp.atlassian import JiraOptions
+    from afteraction.sources.mcp.grafana import GrafanaOptions
+
+    assert config.mcp is not None
+    given = dict(config.mcp.options)
+    model: type[BaseModel] | None = None
+    defaults: dict[str, Any] = {}
+    if isinstance(config, GrafanaConfig):
+        model = GrafanaOptions
+        defaults = {"grafana_url": config.base_url, "web_url": config.web_url,
+                    "annotation_tags": config.annotation_tags,
+                    "annotation_limit": config.annotation_limit,
+                    "alert_history": config.alert_history}
+        prometheus = top.get("prometheus")
+        if isinstance(prometheus, PrometheusConfig) and prometheus.enabled:
+            defaults["step_seconds"] = int(prometheus.step_seconds)
+            if prometheus.grafana_datasource_uid:
+                defaults["datasource_uid"] = prometheus.grafana_datasource_uid
+    elif isinstance(config, JiraConfig):
+        model = JiraOptions
+        defaults = {"base_url": config.base_url, "web_url": config.citation_url,
+                    "incident_project": config.incident_project,
+                    "max_related": config.max_related}
+    elif given:
+        raise _mcp_fail(text, where, name, "options", f"{config.mcp.adapter} takes no options "
+                        f"(it reads the settings of [sources.{name}])")
+    if model is None:
+        return config
+    try:
+        options = model.model_validate({**defaults, **given}).model_dump(mode="json")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(part) for part in first["loc"])
+        raise _mcp_fail(text, where, name, "options", str(first["msg"]),
+                        field=f"options.{loc}" if loc else "options") from exc
+    return config.model_copy(update={"mcp": config.mcp.model_copy(update={"options": options})})
 
 
 STARTER = '''\
