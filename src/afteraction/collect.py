@@ -3,6 +3,10 @@
 Sources run concurrently; each has its own time budget, and a source that fails (auth refused,
 rate-limited past its budget, timed out, unreachable) becomes a ``SourceEntry(status="error")``
 while the others go on. The window comes from the incident ticket unless it is given.
+
+A source configured with ``[sources.NAME.mcp]`` is read through that MCP server instead: the
+server is started, its adapter (:mod:`afteraction.sources.mcp`) rebuilds the native API's answers,
+and the capture replays like a native one. mcp-grafana fills both ``grafana`` and ``prometheus``.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
+from contextlib import AsyncExitStack, contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pydantic import ValidationError
@@ -26,15 +30,22 @@ from afteraction.bundle.store import Bundle, write_bundle
 from afteraction.errors import AfteractionError, InputError, SourceError, TimeError
 from afteraction.model.incident import Incident, Window
 from afteraction.model.time import parse_utc
-from afteraction.settings import Settings
+from afteraction.settings import GitHubConfig, LaunchDarklyConfig, Settings, SourceConfig
 from afteraction.sources.base import BUILTIN_SOURCES
 from afteraction.sources.live import CONNECTORS
 from afteraction.sources.live.base import CollectQuery, Connector, Health, utcnow
+from afteraction.sources.live.github import GitHubConnector
 from afteraction.sources.live.http import HttpPolicy, Progress
-from afteraction.sources.live.jira import JiraConnector, channel_from_ticket
+from afteraction.sources.live.jira import FIELDS, channel_from_ticket
+from afteraction.sources.live.launchdarkly import LaunchDarklyConnector
+from afteraction.sources.mcp.atlassian import JiraOptions, collect_jira, jira_entry, to_rest_issue
+from afteraction.sources.mcp.client import McpSession, open_session
+from afteraction.sources.mcp.github import collect_github
+from afteraction.sources.mcp.grafana import GrafanaOptions, collect_grafana
+from afteraction.sources.mcp.launchdarkly import collect_launchdarkly, launchdarkly_entry
 
-__all__ = ["acollect", "acollect_live", "build_connectors", "capture", "check_sources",
-           "collect_live", "resolve_incident"]
+__all__ = ["McpRoute", "TicketReader", "acollect", "acollect_live", "build_connectors",
+           "capture", "check_sources", "collect_live", "mcp_routes", "resolve_incident"]
 
 
 def _connector_class(name: str) -> type[Connector]:
@@ -47,9 +58,13 @@ def build_connectors(settings: Settings, *, policy: HttpPolicy | None = None,
                      progress: Progress | None = None,
                      transport: httpx.AsyncBaseTransport | None = None,
                      now: Callable[[], datetime] = utcnow) -> dict[str, Connector]:
-    """One connector per enabled source in the settings, by config name."""
+    """One connector per enabled source in the settings, by config name; sources read through
+    an MCP server (:meth:`Settings.served_by_mcp`) have none."""
     connectors: dict[str, Connector] = {}
+    served = settings.served_by_mcp()
     for name, config in settings.configured().items():
+        if name in served:
+            continue
         cls = _connector_class(name)
         extra: dict[str, Any] = {"grafana": settings.grafana} if name == "prometheus" else {}
         connectors[name] = cls(config, policy=policy, progress=progress, transport=transport,
@@ -83,6 +98,9 @@ class _Display:
             self._counts[source][which] += by
             pages, items = self._counts[source]
             self._progress.update(self._tasks[source], pages=pages, items=items)
+
+    def pages(self, source: str, count: int) -> None:
+        self._bump(source, 0, count)
 
     def done(self, source: str, state: str) -> None:
         if source in self._tasks:
@@ -147,13 +165,19 @@ def _parse_time(value: str | datetime | None, what: str) -> datetime | None:
     return parse_utc(value, where=what)
 
 
+class TicketReader(Protocol):
+    """Reads the incident ticket as a Jira REST issue: the native connector or the MCP route."""
+
+    async def fetch_ticket(self, key: str) -> dict[str, Any]: ...
+
+
 async def resolve_incident(settings: Settings, incident_id: str, since: datetime | None,
-                           until: datetime | None, jira: Connector | None,
+                           until: datetime | None, jira: TicketReader | Connector | None,
                            now: datetime) -> tuple[Incident, Window, str | None]:
     """Incident and window: from the ticket when Jira is configured, overridden by since/until."""
     ticket: dict[str, Any] | None = None
     problem: str | None = None
-    if isinstance(jira, JiraConnector):
+    if jira is not None and hasattr(jira, "fetch_ticket"):
         try:
             ticket = await jira.fetch_ticket(incident_id)
         except AfteractionError as exc:
@@ -190,6 +214,139 @@ async def resolve_incident(settings: Settings, incident_id: str, since: datetime
     return incident, window, problem
 
 
+def _leaf(exc: BaseException) -> BaseException:
+    """The first real error inside the task groups an MCP client wraps its failures in."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _failure(exc: BaseException, server: str, hard_stop: float) -> str:
+    leaf = _leaf(exc)
+    if isinstance(leaf, AfteractionError):
+        return f"{type(leaf).__name__}: {leaf}"
+    if isinstance(leaf, TimeoutError):
+        return f"SourceTimeout: no result within {hard_stop:g}s"
+    if type(leaf).__name__ == "MCPError":  # the server exited or broke the protocol
+        return f"SourceError: {server}: {leaf}"
+    return f"{type(leaf).__name__}: {leaf}"
+
+
+@dataclass(frozen=True)
+class McpRoute:
+    """One source read through an MCP server: its adapter, and the entries it fills."""
+
+    name: str
+    config: SourceConfig
+    fills: tuple[str, ...]
+
+    @property
+    def adapter(self) -> str:
+        return self.config.mcp.adapter if self.config.mcp else ""
+
+    def hard_stop(self, policy: HttpPolicy | None) -> float:
+        """The native connectors' budget rule: the source's, capped by the policy's, + 5 s."""
+        budget = self.config.budget_seconds
+        return (min(policy.budget, budget) if policy else budget) + 5.0
+
+    def failed(self, detail: str) -> dict[str, SourceEntry]:
+        entries: dict[str, SourceEntry] = {}
+        options = self.config.mcp.options if self.config.mcp else {}
+        for source in self.fills:
+            base = self.config.base_url
+            if source == "prometheus":
+                base = f"{options.get('grafana_url', base)}/api/datasources/proxy/uid/" \
+                       f"{options.get('datasource_uid')}"
+            entries[source] = SourceEntry(status="error", detail=detail, base_url=base,
+                                          web_url=self.config.citation_url)
+        return entries
+
+    async def open(self, stack: AsyncExitStack, policy: HttpPolicy | None) -> McpSession:
+        """Start the server for the life of ``stack`` (entered in the calling task)."""
+        async with asyncio.timeout(self.hard_stop(policy)):
+            server = self.config.mcp_server(f"sources.{self.name}.mcp")
+            return await stack.enter_async_context(open_session(server))
+
+    async def collect(self, session: McpSession, query: CollectQuery
+                      ) -> tuple[dict[str, RawCapture], dict[str, SourceEntry]]:
+        """The adapter's captures and entries; raises an AfteractionError when it fails whole."""
+        options = dict(self.config.mcp.options) if self.config.mcp else {}
+        base, web = self.config.base_url, self.config.citation_url
+        if self.adapter == "mcp-grafana":
+            result = await collect_grafana(session, GrafanaOptions(**options), query)
+            return result.captures, result.entries
+        if self.adapter == "mcp-atlassian":
+            jira = JiraOptions(**options)
+            raw = await collect_jira(session, query.incident.ticket or query.incident.id, query,
+                                     jira)
+            return {"jira": raw}, {"jira": jira_entry(raw, jira)}
+        if isinstance(self.config, GitHubConfig):
+            repos = GitHubConnector(self.config).repos(query)
+            if not repos:
+                raise SourceError("no repositories configured (sources.github.repos or the "
+                                  "catalog)", source="github")
+            found = await collect_github(session, repos, query.changes_since, query.window.end)
+            return {"github": found.capture}, {"github": found.entry(base, web)}
+        if isinstance(self.config, LaunchDarklyConfig):
+            spec = LaunchDarklyConnector(self.config).spec()
+            raw = await collect_launchdarkly(session, query.changes_since, query.window.end, spec)
+            return {"launchdarkly": raw}, {"launchdarkly": launchdarkly_entry(raw, base, web)}
+        raise SourceError(f"no adapter {self.adapter} for {self.name}", source=self.name)
+
+    async def run(self, query: CollectQuery, *, policy: HttpPolicy | None,
+                  session: McpSession | None = None, failure: str | None = None,
+                  display: _Display | None = None
+                  ) -> tuple[dict[str, RawCapture], dict[str, SourceEntry]]:
+        """Collect within the budget (on ``session``, or a server started for this run);
+        every failure becomes ``error`` entries, never an exception."""
+        captures: dict[str, RawCapture] = {}
+        hard_stop = self.hard_stop(policy)
+        if failure is None:
+            try:
+                async with asyncio.timeout(hard_stop):
+                    if session is not None:
+                        captures, entries = await self.collect(session, query)
+                    else:
+                        server = self.config.mcp_server(f"sources.{self.name}.mcp")
+                        async with open_session(server) as opened:
+                            captures, entries = await self.collect(opened, query)
+            except Exception as exc:  # noqa: BLE001 - a broken server must not sink the others
+                failure = _failure(exc, self.adapter, hard_stop)
+        if failure is not None:
+            captures, entries = {}, self.failed(failure)
+        if display is not None:
+            for name, entry in entries.items():
+                display.pages(name, len(captures[name].responses) if name in captures else 0)
+                reason = entry.detail.split(":", 1)[0] if entry.status == "error" else ""
+                display.done(name, entry.status + (f" ({reason})" if reason else ""))
+        return captures, entries
+
+
+def mcp_routes(settings: Settings) -> dict[str, McpRoute]:
+    """One route per source configured with ``mcp``, by config name."""
+    served = settings.served_by_mcp()
+    return {name: McpRoute(name, config, tuple(s for s, r in served.items() if r == name))
+            for name, config in settings.mcp_routes().items()}
+
+
+class _McpTicket:
+    """The incident ticket through mcp-atlassian's ``jira_get_issue``, as a REST issue."""
+
+    def __init__(self, session: McpSession | None, failure: str | None = None) -> None:
+        self.session = session
+        self.failure = failure
+
+    async def fetch_ticket(self, key: str) -> dict[str, Any]:
+        if self.session is None:
+            raise SourceError(self.failure or "mcp-atlassian not started", source="jira")
+        call = await self.session.call("jira_get_issue", {
+            "issue_key": key, "fields": f"{FIELDS},description", "expand": "changelog"})
+        answer = call.json()
+        if not isinstance(answer, dict):
+            raise SourceError(f"jira_get_issue answered no issue for {key}", source="jira")
+        return to_rest_issue(answer)
+
+
 async def acollect_live(settings: Settings, incident_id: str,
                         since: str | datetime | None = None, until: str | datetime | None = None,
                         *, quiet: bool = False, policy: HttpPolicy | None = None,
@@ -197,20 +354,48 @@ async def acollect_live(settings: Settings, incident_id: str,
                         now: Callable[[], datetime] = utcnow) -> Bundle:
     """Collect an incident from every configured source; see :func:`collect_live`."""
     started = now()
-    display = None if quiet else _Display(list(settings.configured()))
+    routes = mcp_routes(settings)
+    names = list(dict.fromkeys([*settings.configured(), *settings.served_by_mcp()]))
+    display = None if quiet else _Display(names)
     connectors = build_connectors(settings, policy=policy, progress=display,
                                   transport=transport, now=now)
-    incident, window, problem = await resolve_incident(
-        settings, incident_id, _parse_time(since, "--since"), _parse_time(until, "--until"),
-        connectors.get("jira"), started)
-    query = CollectQuery(incident=incident, window=window, catalog=settings.catalog,
-                         lookback_seconds=settings.lookback_seconds,
-                         baseline_seconds=settings.baseline_seconds, slo=dict(settings.slo))
-    if display is None:
-        captures, entries = await acollect(connectors, query)
-    else:
-        with display.shown():
-            captures, entries = await acollect(connectors, query, display=display)
+    stack = AsyncExitStack()
+    try:
+        sessions: dict[str, McpSession] = {}
+        failures: dict[str, str] = {}
+        reader: TicketReader | Connector | None = connectors.get("jira")
+        if "jira" in routes:  # one mcp-atlassian for the ticket and the collection
+            route = routes["jira"]
+            try:
+                sessions["jira"] = await route.open(stack, policy)
+            except Exception as exc:  # noqa: BLE001 - recorded as the source's error
+                failures["jira"] = _failure(exc, route.adapter, route.hard_stop(policy))
+            reader = _McpTicket(sessions.get("jira"), failures.get("jira"))
+        incident, window, problem = await resolve_incident(
+            settings, incident_id, _parse_time(since, "--since"), _parse_time(until, "--until"),
+            reader, started)
+        query = CollectQuery(incident=incident, window=window, catalog=settings.catalog,
+                             lookback_seconds=settings.lookback_seconds,
+                             baseline_seconds=settings.baseline_seconds, slo=dict(settings.slo))
+        jobs = [route.run(query, policy=policy, session=sessions.get(name),
+                          failure=failures.get(name), display=display)
+                for name, route in routes.items()]
+        if display is None:
+            native, *through_mcp = await asyncio.gather(acollect(connectors, query), *jobs)
+        else:
+            with display.shown():
+                native, *through_mcp = await asyncio.gather(
+                    acollect(connectors, query, display=display), *jobs)
+    finally:
+        try:
+            await stack.aclose()
+        except Exception:  # noqa: BLE001, S110 - a server failing to shut down loses no data
+            pass
+    captures, entries = native
+    for more_captures, more_entries in through_mcp:
+        captures.update(more_captures)
+        entries.update(more_entries)
+    entries = {name: entries[name] for name in names if name in entries}
     if problem and "jira" in entries and entries["jira"].status != "error":
         entries["jira"] = entries["jira"].model_copy(update={"detail": problem})
     for name in BUILTIN_SOURCES:
