@@ -232,6 +232,15 @@ def _failure(exc: BaseException, server: str, hard_stop: float) -> str:
     return f"{type(leaf).__name__}: {leaf}"
 
 
+_TOOLS: dict[str, tuple[str, ...]] = {
+    "mcp-grafana": ("get_annotations", "query_prometheus"),
+    "mcp-atlassian": ("jira_get_issue", "jira_search"),
+    "github-mcp-server": ("search_pull_requests", "get_pull_request", "list_commits"),
+    "launchdarkly-mcp-server": ("get-audit-log-entries",),
+}
+"""The tools each adapter cannot do without: ``sources check`` names the missing ones."""
+
+
 @dataclass(frozen=True)
 class McpRoute:
     """One source read through an MCP server: its adapter, and the entries it fills."""
@@ -260,6 +269,23 @@ class McpRoute:
             entries[source] = SourceEntry(status="error", detail=detail, base_url=base,
                                           web_url=self.config.citation_url)
         return entries
+
+    async def check(self, policy: HttpPolicy | None) -> Health:
+        """``sources check``: the server starts and lists the tools its adapter calls (the
+        credentials it holds are first used when collecting)."""
+        hard_stop = self.hard_stop(policy)
+        try:
+            async with asyncio.timeout(hard_stop):
+                server = self.config.mcp_server(f"sources.{self.name}.mcp")
+                async with open_session(server) as session:
+                    tools = set(session.tools)
+        except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
+            return Health(self.name, reachable=False, authenticated=False,
+                          detail=_failure(exc, self.adapter, hard_stop))
+        missing = tuple(f"tool {t}" for t in _TOOLS.get(self.adapter, ()) if t not in tools)
+        return Health(self.name, reachable=True, authenticated=True, missing_permissions=missing,
+                      detail=f"through {self.adapter} ({len(tools)} tools; credentials are "
+                             "checked when collecting)")
 
     async def open(self, stack: AsyncExitStack, policy: HttpPolicy | None) -> McpSession:
         """Start the server for the life of ``stack`` (entered in the calling task)."""
@@ -440,7 +466,9 @@ async def acheck_sources(settings: Settings, *, policy: HttpPolicy | None = None
         except SourceError as exc:
             return Health(name, reachable=False, authenticated=False, detail=exc.message)
 
-    return list(await asyncio.gather(*(one(n, c) for n, c in connectors.items())))
+    routes = mcp_routes(settings)
+    return list(await asyncio.gather(*(one(n, c) for n, c in connectors.items()),
+                                     *(route.check(policy) for route in routes.values())))
 
 
 def check_sources(settings: Settings, *, policy: HttpPolicy | None = None,

@@ -26,12 +26,12 @@ from afteraction.sources.mcp.config import EnvRef, McpSourceConfig
 __all__ = [
     "CONFIG_NAME",
     "DEFAULT_SLO",
+    "MCP_ADAPTERS",
     "SLO_UNITS",
     "ChangeFeedConfig",
     "GitHubConfig",
     "GrafanaConfig",
     "JiraConfig",
-    "MCP_ADAPTERS",
     "LaunchDarklyConfig",
     "PrometheusConfig",
     "Settings",

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from afteraction.collect import collect_live
+from afteraction.collect import check_sources, collect_live
 from afteraction.pipeline import draft
 from afteraction.render import render_json
 from afteraction.settings import parse_settings
@@ -170,3 +170,13 @@ def test_a_literal_secret_in_an_mcp_table_is_one_line_naming_file_line_and_field
     assert f"afteraction.toml:{line}: sources.grafana.mcp.env.GRAFANA_SERVICE_ACCOUNT_TOKEN: " \
            "must reference an environment variable" in message, message
     assert "glsa_literal" not in message
+
+
+def test_sources_check_starts_each_mcp_server_and_lists_its_tools(fleet: Fleet) -> None:
+    settings = parse_settings(fleet.toml(only=("slack",), extra=mcp_sections(fleet)),
+                              environ=TOKENS)
+    health = {h.source: h for h in check_sources(settings)}
+    assert set(health) == {"slack", "grafana", "jira"}
+    for name, server in (("grafana", "mcp-grafana"), ("jira", "mcp-atlassian")):
+        assert health[name].ok, health[name]
+        assert health[name].detail.startswith(f"through {server} ("), health[name].detail
