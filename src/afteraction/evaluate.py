@@ -34,6 +34,8 @@ class Outcome:
     detection_error: float | None
     mitigation_error: float | None
     scores: tuple[tuple[float, bool], ...]  # (score, is the culprit) for every suspect
+    decisions_expected: int = 0
+    decisions_found: int = 0                 # true decisions found: same person, within 60 s
 
 
 def _err(found: datetime | None, truth: datetime | None) -> float | None:
@@ -58,13 +60,17 @@ def score_scenario(scenario: Scenario, evidence: Evidence, analysis: Analysis) -
             rank, culprit_score = position, suspect.score
         scores.append((suspect.score, hit))
     m = analysis.milestones
+    said = [(s.event.at, s.event.actor) for s in analysis.statements if s.kind == "decision"]
+    found = sum(1 for at, who in truth.decisions
+                if any(actor == who and abs((t - at).total_seconds()) <= 60 for t, actor in said))
     return Outcome(
         family=truth.family, seed=scenario.seed, has_culprit=truth.culprit is not None,
         rank=rank, top_score=analysis.suspects[0].score if analysis.suspects else 0.0,
         culprit_score=culprit_score, confident=analysis.confident,
         impact_error=_err(m.impact_start, truth.impact_start),
         detection_error=_err(m.detected_at, truth.detected_at),
-        mitigation_error=_err(m.mitigated_at, truth.mitigated_at), scores=tuple(scores))
+        mitigation_error=_err(m.mitigated_at, truth.mitigated_at), scores=tuple(scores),
+        decisions_expected=len(truth.decisions), decisions_found=found)
 
 
 @dataclass
@@ -91,6 +97,11 @@ class Report:
                   if family in (None, o.family) and getattr(o, f"{which}_error") is not None]
         return statistics.median(values) if values else None
 
+    def decision_recall(self, family: str | None = None) -> float | None:
+        rows = [o for o in self.outcomes if family in (None, o.family)]
+        expected = sum(o.decisions_expected for o in rows)
+        return sum(o.decisions_found for o in rows) / expected if expected else None
+
     def calibration(self) -> list[tuple[float, float, float, int]]:
         """Per score decile: (low, mean score, hit rate, n)."""
         bins: dict[int, list[tuple[float, bool]]] = defaultdict(list)
@@ -116,14 +127,15 @@ class Report:
             return "—" if v is None else ("inf" if v == float("inf") else f"{v:6.0f}s")
 
         lines = [f"{'family':<16}{'n':>4}{'top-1':>9}{'top-3':>9}{'FP>=.5':>9}"
-                 f"{'impact':>9}{'detect':>9}{'mitig.':>9}"]
+                 f"{'impact':>9}{'detect':>9}{'mitig.':>9}{'decis.':>9}"]
         for family in [*self.families, None]:
             rows = [o for o in self.outcomes if family in (None, o.family)]
             lines.append(f"{family or 'ALL':<16}{len(rows):>4}{pct(self.top_k(1, family)):>9}"
                          f"{pct(self.top_k(3, family)):>9}{pct(self.false_confident(family)):>9}"
                          f"{sec(self.median_error('impact', family)):>9}"
                          f"{sec(self.median_error('detection', family)):>9}"
-                         f"{sec(self.median_error('mitigation', family)):>9}")
+                         f"{sec(self.median_error('mitigation', family)):>9}"
+                         f"{pct(self.decision_recall(family)):>9}")
         lines.append("")
         lines.append("calibration: decile  mean-score  hit-rate  n")
         for low, mean, rate, n in self.calibration():

@@ -43,6 +43,11 @@ def test_median_timing_error_within_a_minute(report: Report, which: str) -> None
     assert error is not None and error <= MINUTE, report.table()
 
 
+def test_decisions_are_found_with_who_and_when(report: Report) -> None:
+    recall = report.decision_recall()
+    assert recall is not None and recall >= 0.90, report.table()
+
+
 def test_calibration(report: Report) -> None:
     """Where a score decile holds enough suspects to measure a rate (>= 10), its hit rate is
     within 15 points of its mean score; and over all suspects the expected calibration error
