@@ -533,6 +533,12 @@ step = "60s"
 [sources.grafana]
 base_url = "https://grafana.example.com"
 token = {env = "GRAFANA_TOKEN"}           # service account, Viewer role
+# Or read Grafana (and Prometheus through its datasource) with the mcp-grafana server instead;
+# no native token is needed then, and afteraction turns the server's usage reports off:
+# [sources.grafana.mcp]
+# command = "mcp-grafana"
+# env = {GRAFANA_URL = "https://grafana.example.com", GRAFANA_SERVICE_ACCOUNT_TOKEN = {env = "GRAFANA_TOKEN"}}
+# options = {datasource_uid = "prometheus-main"}
 
 [sources.github]
 base_url = "https://api.github.com"       # GitHub Enterprise Server: https://HOST/api/v3
@@ -559,6 +565,10 @@ email = "oncall-bot@example.com"
 token = {env = "JIRA_TOKEN"}
 incident_project = "INC"
 # channel_field = "customfield_10050"
+# Or through mcp-atlassian (Data Center: JIRA_PERSONAL_TOKEN; Cloud: JIRA_USERNAME + JIRA_API_TOKEN):
+# [sources.jira.mcp]
+# command = "mcp-atlassian"
+# env = {JIRA_URL = "https://example.atlassian.net", JIRA_USERNAME = "oncall-bot@example.com", JIRA_API_TOKEN = {env = "JIRA_TOKEN"}, READ_ONLY_MODE = "true"}
 
 [sources.launchdarkly]
 token = {env = "LAUNCHDARKLY_TOKEN"}
