@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from afteraction.errors import BundleError
 
 __all__ = ["RawCapture", "RawResponse"]
@@ -34,7 +36,7 @@ class RawResponse:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
+            return orjson.loads(self.body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             where = self.file or self.url
             line = getattr(exc, "lineno", None)
