@@ -49,18 +49,26 @@ class Analysis:
 
 
 def _anchor(evidence: Evidence) -> datetime | None:
-    """A first guess of when the incident was noticed, before metrics are consulted."""
-    firing = [e.at for e in evidence.events if e.kind == EventKind.ALERT
-              and e.attrs.get("state", "firing") == "firing"
-              and evidence.window.contains(e.at)]
-    ticket = [e.at for e in evidence.events if e.kind == EventKind.TICKET
-              and e.attrs.get("key") == (evidence.incident.ticket or evidence.incident.id)]
-    chat = [e.at for e in evidence.events if e.kind == EventKind.MESSAGE
-            and not e.attrs.get("subtype") and evidence.window.contains(e.at)]
-    for group in (firing, ticket, chat):
-        if group:
-            return min(group)
-    return None
+    """A first guess of when the incident was noticed, before metrics are consulted: the first
+    firing alert in the window, else the incident ticket's creation, else the channel's first
+    message."""
+    key = evidence.incident.ticket or evidence.incident.id
+    window = evidence.window
+    alert = ticket = chat = None
+    for e in evidence.events:
+        kind = e.kind
+        if kind == EventKind.ALERT:
+            if alert is None and e.attrs.get("state", "firing") == "firing" and \
+                    window.start <= e.at <= window.end:
+                alert = e.at
+                break
+        elif kind == EventKind.TICKET:
+            if ticket is None and e.attrs.get("key") == key:
+                ticket = e.at
+        elif kind == EventKind.MESSAGE:
+            if chat is None and not e.attrs.get("subtype") and window.start <= e.at <= window.end:
+                chat = e.at
+    return alert or ticket or chat
 
 
 def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Analysis:

@@ -37,6 +37,7 @@ _KEYWORDS = ("decision", "let", "roll", "revert", "turn", "disabl", "kill", "fla
              "hold", "keep", "leave", "pause", "freeze", "go ahead", "agreed", "approv")
 """A statement of decision contains one of these; checking them first spares the regexes the
 thousands of messages that cannot match."""
+_KEYWORD = re.compile("|".join(re.escape(k) for k in _KEYWORDS), re.IGNORECASE)
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:could|should|can|shall|do|would) we\b", re.IGNORECASE)
 
 
@@ -62,8 +63,7 @@ def find_decisions(events: list[Event] | tuple[Event, ...]) -> list[Statement]:
         if event.attrs.get("bot") or event.attrs.get("subtype") == "channel_join":
             continue
         text = event.text.strip()
-        lowered = text.lower()
-        if not text or not any(k in lowered for k in _KEYWORDS) or _QUESTION.search(text):
+        if not text or not _KEYWORD.search(text) or _QUESTION.search(text):
             continue
         if _DECISION.search(text):
             out.append(Statement(event, "decision", mitigation_kind_of_text(text)))

@@ -103,11 +103,14 @@ def _config_kind(text: str) -> str:
     return "config_change"
 
 
+_ACTION_KINDS = frozenset({EventKind.DEPLOY, EventKind.MERGE, EventKind.FLAG, EventKind.CONFIG})
+
+
 def mitigation_candidates(events: tuple[Event, ...] | list[Event],
                           impact_start: datetime) -> list[tuple[str, Event]]:
     out = []
     for event in events:
-        if event.at < impact_start:
+        if event.kind not in _ACTION_KINDS or event.at < impact_start:
             continue
         if _is_rollback(event):
             out.append(("rollback", event))
