@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from afteraction.model.time import format_duration
+
 __all__ = ["LAG_MODELS", "lag_log_ratio", "describe_lag"]
 
 # kind -> ((weight, median minutes, sigma), ...)
@@ -38,11 +40,4 @@ def lag_log_ratio(minutes: float, kind: str, lookback_minutes: float) -> float:
 
 
 def describe_lag(seconds: float) -> str:
-    seconds = int(round(seconds))
-    sign = "" if seconds >= 0 else "-"
-    seconds = abs(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    return f"{sign}{minutes}m {secs:02d}s"
+    return format_duration(seconds)

@@ -9,7 +9,8 @@ from pydantic import AfterValidator
 
 from afteraction.errors import TimeError
 
-__all__ = ["UtcDatetime", "parse_utc", "require_utc", "to_iso", "utc_from_epoch"]
+__all__ = ["UtcDatetime", "format_duration", "parse_utc", "require_utc", "to_iso",
+           "utc_from_epoch"]
 
 
 def require_utc(value: datetime) -> datetime:
@@ -46,3 +47,14 @@ def to_iso(value: datetime) -> str:
     if value.microsecond:
         return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_duration(seconds: float) -> str:
+    """'3m 15s', '1h 40m', '-0m 30s': how a postmortem writes a span of time."""
+    whole = int(round(seconds))
+    sign = "-" if whole < 0 else ""
+    hours, rest = divmod(abs(whole), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    return f"{sign}{minutes}m {secs:02d}s"

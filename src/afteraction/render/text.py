@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from afteraction.model.time import format_duration
+
 __all__ = ["duration", "hms", "md_escape", "source_label"]
 
 _SOURCE_LABELS = {"github": "GitHub", "slack": "Slack", "zoom": "Zoom", "jira": "Jira",
@@ -16,15 +18,7 @@ def hms(at: datetime | None) -> str:
 
 
 def duration(seconds: int | None) -> str:
-    if seconds is None:
-        return "—"
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    return f"{sign}{minutes}m {secs:02d}s"
+    return "—" if seconds is None else format_duration(seconds)
 
 
 def md_escape(text: str) -> str:
