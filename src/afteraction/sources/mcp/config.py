@@ -35,6 +35,7 @@ ADAPTER_SOURCES: dict[str, tuple[str, ...]] = {
     "mcp-atlassian": ("jira",),
     "github-mcp-server": ("github",),
     "launchdarkly-mcp-server": ("launchdarkly",),
+    "slack-mcp-server": ("slack",),  # sources/mcp/slack.py; not yet an Adapter collect runs
 }
 """Which afteraction sources each adapter fills."""
 
