@@ -6,6 +6,7 @@ The CLI, the MCP server and the web app all call these; none holds logic of its 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from afteraction.analysis.analyze import Analysis, analyze
 from afteraction.analysis.evidence import Evidence
@@ -75,9 +76,10 @@ def evidence_from_bundle(bundle: Bundle) -> Evidence:
             continue
         events.extend(data.events)
         series.extend(data.series)
-        status = "ok" if (data.events or data.series) else "no_data"
+        status: Literal["ok", "no_data", "error"] = "ok" if (data.events or data.series) \
+            else "no_data"
         detail = "; ".join(x for x in (entry.detail, *data.notes) if x)
-        reports[name] = SourceReport(status=entry.status if entry.status == "error" else status,
+        reports[name] = SourceReport(status="error" if entry.status == "error" else status,
                                      detail=detail, events=len(data.events),
                                      series=len(data.series))
     for name in BUILTIN_SOURCES:

@@ -12,6 +12,7 @@ baseline frozen at onset.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 import numpy as np
@@ -204,7 +205,7 @@ def _that_matter(series: tuple[MetricSeries, ...] | list[MetricSeries]) -> list[
 
 
 def detect_all(series: tuple[MetricSeries, ...] | list[MetricSeries],
-               **options: float) -> list[Anomaly]:
+               **options: Any) -> list[Anomaly]:
     """Anomalies of every SLO series, earliest onset first."""
     found = [a for s in _that_matter(series) for a in detect_anomaly(s, **options)]
     return sorted(found, key=lambda a: (a.onset, a.series_id))

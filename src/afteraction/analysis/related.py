@@ -16,7 +16,7 @@ _DONE = {"done", "closed", "resolved", "fixed", "won't do", "wont do", "complete
 
 def find_related(events: tuple[Event, ...], incident: Incident, services: set[str],
                  impact_start: datetime | None) -> list[Related]:
-    tickets = {e.attrs.get("key"): e for e in events if e.kind == EventKind.TICKET}
+    tickets = {str(e.attrs.get("key")): e for e in events if e.kind == EventKind.TICKET}
     key = incident.ticket or incident.id
     out: dict[str, Related] = {}
     own = tickets.get(key)

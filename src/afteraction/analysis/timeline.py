@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from afteraction.model.events import CHANGE_KINDS, Event, EventKind
-from afteraction.model.postmortem import TimelineEntry
+from afteraction.model.postmortem import Phase, TimelineEntry
 
 __all__ = ["Milestones", "build_timeline", "phase_of"]
 
@@ -33,7 +33,7 @@ class Milestones:
     resolved_at: datetime | None
 
 
-def phase_of(at: datetime, m: Milestones) -> str:
+def phase_of(at: datetime, m: Milestones) -> Phase:
     if m.impact_start is None or at < m.impact_start:
         return "before"
     if m.detected_at is not None and at < m.detected_at:

@@ -112,9 +112,9 @@ def _impact_text(evidence: Evidence, a: Analysis) -> str:
             loudest[anomaly.service] = anomaly
     lines = []
     for service in a.impact.services:
-        anomaly = loudest.get(service)
-        if anomaly is None:
+        if service not in loudest:
             continue
+        anomaly = loudest[service]
         word = _SIGNAL_WORDS.get(anomaly.signal, anomaly.signal)
         signal = anomaly.signal
         until = (f"until {_hm(anomaly.recovered_at)}" if anomaly.recovered_at

@@ -110,7 +110,8 @@ class Catalog(BaseModel):
     def upstream_of(self, name: str) -> frozenset[str]:
         """Every service ``name`` depends on, transitively."""
         seen: set[str] = set()
-        stack = list(self.get(name).depends_on if self.get(name) else ())
+        entry = self.get(name)
+        stack = list(entry.depends_on) if entry else []
         while stack:
             current = stack.pop()
             if current in seen:

@@ -27,4 +27,5 @@ def postmortem_schema() -> dict[str, Any]:
 
 def committed_schema() -> dict[str, Any]:
     text = resources.files("afteraction.schema").joinpath(SCHEMA_FILE).read_text("utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+    schema: dict[str, Any] = json.loads(text)
+    return schema
