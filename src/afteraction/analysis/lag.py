@@ -11,7 +11,7 @@ import math
 
 from afteraction.model.time import format_duration
 
-__all__ = ["LAG_MODELS", "lag_log_ratio", "describe_lag"]
+__all__ = ["LAG_MODELS", "describe_lag", "lag_log_ratio"]
 
 # kind -> ((weight, median minutes, sigma), ...)
 LAG_MODELS: dict[str, tuple[tuple[float, float, float], ...]] = {

@@ -12,8 +12,8 @@ baseline frozen at onset.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from afteraction.model.events import MetricSeries
 from afteraction.model.time import utc_from_epoch
 
-__all__ = ["SLO_SIGNALS", "Anomaly", "detect_anomaly", "detect_all"]
+__all__ = ["SLO_SIGNALS", "Anomaly", "detect_all", "detect_anomaly"]
 
 SLO_SIGNALS = ("error_ratio", "latency", "saturation", "client_error_ratio")
 _REL_FLOOR = {"error_ratio": 0.15, "latency": 0.06, "saturation": 0.04,

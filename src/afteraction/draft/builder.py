@@ -6,6 +6,7 @@ is asked for as open questions rather than invented.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from afteraction import __version__
@@ -57,7 +58,7 @@ def _key_metrics(evidence: Evidence, analysis: Analysis) -> list[KeyMetric]:
             continue
         series = by_id[best[service][1]]
         anomaly = anomalies[series.id]
-        values = tuple(None if v != v else round(v, 6) for v in series.values)
+        values = tuple(round(v, 6) if math.isfinite(v) else None for v in series.values)
         out.append(KeyMetric(service=service, signal=series.signal, query=series.query,
                              url=series.url, series_id=series.id, unit=series.unit,
                              timestamps=series.timestamps, values=values,

@@ -17,7 +17,7 @@ import numpy as np
 from afteraction.generate import records as rec
 from afteraction.generate.chatter import ChannelBuilder, TranscriptBuilder
 from afteraction.generate.metrics import Effect, Spike, series_for_service
-from afteraction.generate.org import PEOPLE, SERVICE_PROFILES, demo_catalog, owner_of
+from afteraction.generate.org import PEOPLE, SERVICE_PROFILES, demo_catalog
 from afteraction.generate.scenario import ChangeRef, GroundTruth, Scenario
 from afteraction.model.events import Event
 from afteraction.model.incident import Incident, Window
@@ -30,7 +30,7 @@ STEP = 15
 MIN = 60.0
 
 
-def _who(handle: str):  # noqa: ANN202 - tiny local lookup
+def _who(handle: str):
     return next(p for p in PEOPLE if p.handle == handle)
 
 
@@ -43,7 +43,7 @@ def demo_scenario(seed: int = DEMO_SEED, *, hours_before: float = 2.0,
     start, end = onset - hours_before * 3600, onset + hours_after * 3600
     catalog = demo_catalog()
     priya, marcus, elena, tomas = _who("priya"), _who("marcus"), _who("elena"), _who("tomas")
-    hannah, kenji, aisha, liam = _who("hannah"), _who("kenji"), _who("aisha"), _who("liam")
+    kenji, aisha, liam = _who("kenji"), _who("aisha"), _who("liam")
 
     # --- changes -------------------------------------------------------------------------
     events: list[Event] = []
@@ -216,7 +216,7 @@ def _channel_story(ch: ChannelBuilder, rng: random.Random, onset: float, alert_a
                    resolved_at: float, culprit_start: float, flag_at: float) -> list[Event]:
     p = {x.handle: x for x in PEOPLE}
     t0 = alert_at + 70
-    hh = lambda epoch: utc_from_epoch(epoch).strftime("%H:%M")  # noqa: E731
+    hh = lambda epoch: utc_from_epoch(epoch).strftime("%H:%M")
     ch.say(t0 - 5, p["priya"], "has joined the channel", subtype="channel_join")
     ch.say(t0, p["priya"], "Declaring INC-4721: checkout is failing with elevated 5xx. "
            "I'm IC. Bridge is on zoom, link in the topic.")
@@ -279,7 +279,7 @@ def _channel_story(ch: ChannelBuilder, rng: random.Random, onset: float, alert_a
 def _bridge_story(tr: TranscriptBuilder, rng: random.Random, start: float, decision_at: float,
                   rollback_at: float, recovered_at: float) -> list[Event]:
     p = {x.handle: x for x in PEOPLE}
-    rel = lambda epoch: epoch - start  # noqa: E731
+    rel = lambda epoch: epoch - start
     tr.say(3, p["priya"], "Okay, this is Priya, I'm incident commander. Marcus, what are you "
            "seeing on checkout?")
     tr.say(12, p["marcus"], "Checkout is throwing 5xx, about twelve percent. They're all "

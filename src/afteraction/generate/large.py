@@ -36,7 +36,7 @@ def large_scenario(seed: int = DEMO_SEED, *, messages: int = 50_000, series: int
     story = [e for e in base.events if e.kind == EventKind.MESSAGE]
     channel = ChannelBuilder("C07INC4721", "inc-4721-checkout-errors", rng)
     channel.events.extend(story)
-    channel._used.update(str(e.attrs["ts"]) for e in story)  # noqa: SLF001 - same builder
+    channel._used.update(str(e.attrs["ts"]) for e in story)
     threads = [str(e.attrs["ts"]) for e in story if e.attrs.get("reply_count")]
     channel.filler(start + 60, end - 60, max(0, messages - len(story)), people, threads)
     events.extend(channel.finish())

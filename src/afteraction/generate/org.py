@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from afteraction.model.incident import Catalog, Service
 
-__all__ = ["ORG", "PEOPLE", "Person", "SERVICE_PROFILES", "ServiceProfile", "demo_catalog"]
+__all__ = ["ORG", "PEOPLE", "SERVICE_PROFILES", "Person", "ServiceProfile", "demo_catalog"]
 
 ORG = "acme"
 
