@@ -228,7 +228,7 @@ def _failure(exc: BaseException, server: str, hard_stop: float) -> str:
     if isinstance(leaf, TimeoutError):
         return f"SourceTimeout: no result within {hard_stop:g}s"
     if type(leaf).__name__ == "MCPError":  # the server exited or broke the protocol
-        return f"SourceError: {server}: {leaf}"
+        return f"SourceError: {server}: {leaf} (the server stopped answering; its stderr says why)"
     return f"{type(leaf).__name__}: {leaf}"
 
 
@@ -396,7 +396,8 @@ async def acollect_live(settings: Settings, incident_id: str,
                 sessions["jira"] = await route.open(stack, policy)
             except Exception as exc:  # noqa: BLE001 - recorded as the source's error
                 failures["jira"] = _failure(exc, route.adapter, route.hard_stop(policy))
-            reader = _McpTicket(sessions.get("jira"), failures.get("jira"))
+            reader = _McpTicket(sessions.get("jira"),
+                                failures.get("jira", "").removeprefix("SourceError: "))
         incident, window, problem = await resolve_incident(
             settings, incident_id, _parse_time(since, "--since"), _parse_time(until, "--until"),
             reader, started)
