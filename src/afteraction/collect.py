@@ -6,7 +6,8 @@ while the others go on. The window comes from the incident ticket unless it is g
 
 A source configured with ``[sources.NAME.mcp]`` is read through that MCP server instead: the
 server is started, its adapter (:mod:`afteraction.sources.mcp`) rebuilds the native API's answers,
-and the capture replays like a native one. mcp-grafana fills both ``grafana`` and ``prometheus``.
+and the capture replays like a native one. mcp-grafana fills both ``grafana`` and ``prometheus``;
+slack-mcp-server reads the same channel the native Slack source would.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from afteraction.bundle.store import Bundle, write_bundle
 from afteraction.errors import AfteractionError, InputError, SourceError, TimeError
 from afteraction.model.incident import Incident, Window
 from afteraction.model.time import parse_utc
-from afteraction.settings import GitHubConfig, LaunchDarklyConfig, Settings, SourceConfig
+from afteraction.settings import (
+    GitHubConfig,
+    LaunchDarklyConfig,
+    Settings,
+    SlackConfig,
+    SourceConfig,
+)
 from afteraction.sources.base import BUILTIN_SOURCES
 from afteraction.sources.live import CONNECTORS
 from afteraction.sources.live.base import CollectQuery, Connector, Health, utcnow
@@ -38,11 +45,13 @@ from afteraction.sources.live.github import GitHubConnector
 from afteraction.sources.live.http import HttpPolicy, Progress
 from afteraction.sources.live.jira import FIELDS, channel_from_ticket
 from afteraction.sources.live.launchdarkly import LaunchDarklyConnector
+from afteraction.sources.live.slack import channel_name
 from afteraction.sources.mcp.atlassian import JiraOptions, collect_jira, jira_entry, to_rest_issue
 from afteraction.sources.mcp.client import McpSession, open_session
 from afteraction.sources.mcp.github import collect_github
 from afteraction.sources.mcp.grafana import GrafanaOptions, collect_grafana
 from afteraction.sources.mcp.launchdarkly import collect_launchdarkly, launchdarkly_entry
+from afteraction.sources.mcp.slack import collect_slack
 
 __all__ = ["McpRoute", "TicketReader", "acollect", "acollect_live", "build_connectors",
            "capture", "check_sources", "collect_live", "mcp_routes", "resolve_incident"]
@@ -237,6 +246,7 @@ _TOOLS: dict[str, tuple[str, ...]] = {
     "mcp-atlassian": ("jira_get_issue", "jira_search"),
     "github-mcp-server": ("search_pull_requests", "get_pull_request", "list_commits"),
     "launchdarkly-mcp-server": ("get-audit-log-entries",),
+    "slack-mcp-server": ("channels_list", "conversations_history", "conversations_replies"),
 }
 """The tools each adapter cannot do without: ``sources check`` names the missing ones."""
 
@@ -317,6 +327,14 @@ class McpRoute:
             spec = LaunchDarklyConnector(self.config).spec()
             raw = await collect_launchdarkly(session, query.changes_since, query.window.end, spec)
             return {"launchdarkly": raw}, {"launchdarkly": launchdarkly_entry(raw, base, web)}
+        if isinstance(self.config, SlackConfig):
+            # the native connector's channel: the ticket's, else the configured pattern
+            channel = query.incident.channel or channel_name(self.config.channel_pattern,
+                                                             query.incident.id)
+            workspace = web if self.config.web_url or self.config.workspace else None
+            slack = await collect_slack(session, channel, query.window.start, query.window.end,
+                                        workspace)
+            return {"slack": slack.capture}, {"slack": slack.entry(base, web)}
         raise SourceError(f"no adapter {self.adapter} for {self.name}", source=self.name)
 
     async def run(self, query: CollectQuery, *, policy: HttpPolicy | None,

@@ -63,7 +63,8 @@ SLO_UNITS: dict[str, str] = {"error_ratio": "ratio", "latency": "seconds", "satu
 _SECRET_KEYS = ("token", "client_secret", "client_id", "password")
 MCP_ADAPTERS: dict[str, str] = {"grafana": "mcp-grafana", "jira": "mcp-atlassian",
                                 "github": "github-mcp-server",
-                                "launchdarkly": "launchdarkly-mcp-server"}
+                                "launchdarkly": "launchdarkly-mcp-server",
+                                "slack": "slack-mcp-server"}
 """The sources that can be read through an MCP server, and the default adapter of each."""
 _MCP_URL = {"grafana": ("grafana_url", "GRAFANA_URL"), "jira": ("base_url", "JIRA_URL")}
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|(?:^|_)PAT(?:_|$)|AUTHORIZATION"

@@ -28,14 +28,14 @@ from afteraction.sources.mcp.client import McpServerConfig
 __all__ = ["ADAPTER_SOURCES", "OFFLINE_ENV", "EnvRef", "McpSourceConfig"]
 
 Adapter = Literal["mcp-grafana", "mcp-atlassian", "github-mcp-server",
-                  "launchdarkly-mcp-server"]
+                  "launchdarkly-mcp-server", "slack-mcp-server"]
 
 ADAPTER_SOURCES: dict[str, tuple[str, ...]] = {
     "mcp-grafana": ("grafana", "prometheus"),
     "mcp-atlassian": ("jira",),
     "github-mcp-server": ("github",),
     "launchdarkly-mcp-server": ("launchdarkly",),
-    "slack-mcp-server": ("slack",),  # sources/mcp/slack.py; not yet an Adapter collect runs
+    "slack-mcp-server": ("slack",),
 }
 """Which afteraction sources each adapter fills."""
 
