@@ -107,3 +107,10 @@ def test_draft_json_maps_every_field() -> None:
     assert [a.tracker_key for a in record.actions] == ["PAY-981", "PAY-982"]
     assert record.document is not None and record.document["trigger"] == \
         "github-deploy-5c0ffee123"
+
+
+def test_a_product_field_naming_several_services_is_split() -> None:
+    text = ("---\nuuid: 5b0c\ntitle: Background jobs degraded\nstart_time: 2020-10-09T21:30:00Z\n"
+            "product: GitHub Actions, GitHub Pages,  webhooks\n---\nBody.\n")
+    record = parse_markdown(text, path="several.md", stem="several")
+    assert record.services == ("GitHub Actions", "GitHub Pages", "webhooks")

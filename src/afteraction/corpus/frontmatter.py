@@ -181,7 +181,8 @@ def _record(data: dict[str, Any], body: str, stem: str, path: str) -> Postmortem
     resolved_at = _time(resolved, (name,))
     name, services = _pick(data, used, _ALIASES["services"])
     if isinstance(services, str):
-        services = [services]
+        # one field naming several, as people write it: "GitHub Actions, GitHub Pages"
+        services = [s.strip() for s in services.split(",") if s.strip()]
     services = tuple(_text(s, (name, i)) or "" for i, s in enumerate(services or ()))
     direct: dict[str, Any] = {}
     for field in _DIRECT:
