@@ -237,7 +237,7 @@ def _failure(exc: BaseException, server: str, hard_stop: float) -> str:
     if isinstance(leaf, TimeoutError):
         return f"SourceTimeout: no result within {hard_stop:g}s"
     if type(leaf).__name__ == "MCPError":  # the server exited or broke the protocol
-        return f"SourceError: {server}: {leaf} (the server stopped answering; its stderr says why)"
+        return f"SourceError: {server}: {leaf} (the server stopped answering)"
     return f"{type(leaf).__name__}: {leaf}"
 
 

@@ -11,6 +11,7 @@ token for either). The two drafts agree on every finding; the provenance names t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -22,9 +23,11 @@ from typing import Any
 import pytest
 
 from afteraction.collect import check_sources, collect_live
+from afteraction.errors import SourceError
 from afteraction.pipeline import draft
 from afteraction.render import render_json
 from afteraction.settings import parse_settings
+from afteraction.sources.mcp.client import McpServerConfig, open_session
 from tests.mcp.conftest import ROOT, installed
 from tests.mcp_sources.grafana import McpGrafanaStub
 from tests.stubs import INCIDENT, TOKENS, Fleet
@@ -96,6 +99,8 @@ def drafts(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory
     result = cli("draft", INCIDENT, "--format", "json", "--quiet", "--keep-capture",
                  str(folder / "bundle"), cwd=folder)
     assert result.returncode == 0, result.stderr[-3000:]
+    # mcp-grafana logs "level=INFO msg=..." on stderr: it goes to afteraction's debug log
+    assert "level=INFO" not in result.stderr and "msg=" not in result.stderr, result.stderr
     return json.loads(render_json(draft(native))), json.loads(result.stdout), folder
 
 
@@ -180,3 +185,56 @@ def test_sources_check_starts_each_mcp_server_and_lists_its_tools(fleet: Fleet) 
     for name, server in (("grafana", "mcp-grafana"), ("jira", "mcp-atlassian")):
         assert health[name].ok, health[name]
         assert health[name].detail.startswith(f"through {server} ("), health[name].detail
+
+
+CHATTY_SERVER = """
+import sys
+print("level=INFO msg=starting", file=sys.stderr, flush=True)
+from mcp.server.mcpserver import MCPServer
+app = MCPServer("chatty")
+@app.tool()
+def ping() -> str:
+    print("level=INFO msg=ping", file=sys.stderr, flush=True)
+    return "pong"
+app.run()
+"""
+
+
+def test_a_servers_stderr_goes_to_the_debug_log_not_the_terminal(
+        capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    import anyio
+
+    async def ping() -> str:
+        server = McpServerConfig(name="chatty", command=sys.executable, args=("-c", CHATTY_SERVER))
+        async with open_session(server) as session:
+            return (await session.call("ping", {})).text
+
+    with caplog.at_level(logging.DEBUG, logger="afteraction.sources.mcp.client"):
+        assert anyio.run(ping) == "pong"
+    assert "level=INFO" not in capfd.readouterr().err
+    assert [(r.levelno, r.getMessage()) for r in caplog.records
+            if r.name == "afteraction.sources.mcp.client"] == [
+        (logging.DEBUG, "chatty: level=INFO msg=starting"),
+        (logging.DEBUG, "chatty: level=INFO msg=ping")]
+
+
+def test_a_server_that_exits_at_start_names_its_last_stderr_lines(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    import anyio
+
+    lines = [f"level=INFO msg=step{n}" for n in range(8)] + ["fatal: GRAFANA_URL unreachable"]
+    script = "import sys\n" + "".join(f"print({line!r}, file=sys.stderr)\n" for line in lines) \
+        + "sys.exit(3)\n"
+
+    async def start() -> None:
+        server = McpServerConfig(name="mcp-grafana", command=sys.executable, args=("-c", script))
+        async with open_session(server):
+            pass
+
+    with pytest.raises(SourceError) as caught:
+        anyio.run(start)
+    assert str(caught.value) == (
+        "mcp-grafana: the server stopped answering (Connection closed); its stderr ends: "
+        "level=INFO msg=step4 | level=INFO msg=step5 | level=INFO msg=step6 | "
+        "level=INFO msg=step7 | fatal: GRAFANA_URL unreachable")
+    assert "level=INFO" not in capfd.readouterr().err
