@@ -149,10 +149,10 @@ def test_draft_through_mcp_equals_the_native_draft(
     kinds = {e["kind"] for e in mcp["timeline"]}
     assert {"alert", "ticket", "status_change"} <= kinds, kinds
     assert mcp["sources"]["grafana"]["events"] >= 4
+    # status changes are keyed by what changed and when, so they agree although mcp-atlassian
+    # drops the changelog history ids
     native_ids, mcp_ids = _status_changes(native), _status_changes(mcp)
-    assert native_ids.keys() == mcp_ids.keys() and len(native_ids) >= 3
-    assert set(native_ids.values()).isdisjoint(mcp_ids.values())
-    mcp = _renamed(mcp, {mcp_ids[key]: native_ids[key] for key in mcp_ids})
+    assert native_ids == mcp_ids and len(native_ids) >= 3
     for name in ("grafana", "prometheus", "jira"):
         assert mcp["provenance"]["queries"][name] != native["provenance"]["queries"][name]
         assert all(line.startswith("CALL mcp://") for line in mcp["provenance"]["queries"][name])

@@ -51,8 +51,10 @@ def test_registered_as_the_jira_parser() -> None:
 def test_both_pages_are_read_in_time_order(events: list[Event]) -> None:
     assert [(e.kind.value, e.source_id) for e in events] == [
         ("ticket", "OPS-311"), ("ticket", "INC-4242"),
-        ("status_change", "INC-4242/31022/priority"), ("status_change", "INC-4242/31022/status"),
-        ("status_change", "INC-4242/31033/status"), ("status_change", "INC-4242/31044/status")]
+        ("status_change", "INC-4242/2026-03-14T14:05:00Z/priority/High"),
+        ("status_change", "INC-4242/2026-03-14T14:05:00Z/status/In Progress"),
+        ("status_change", "INC-4242/2026-03-14T14:40:30.500000Z/status/Mitigated"),
+        ("status_change", "INC-4242/2026-03-14T15:00:00Z/status/Resolved")]
 
 
 def test_incident_ticket(events: list[Event]) -> None:

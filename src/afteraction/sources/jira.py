@@ -144,7 +144,9 @@ def issue_events(issue: dict[str, Any], *, site: str, catalog: Catalog,
                     else f"{key} {field}: {old} → {new}")
             events.append(Event.make(
                 source="jira", kind=EventKind.STATUS_CHANGE,
-                source_id=f"{key}/{history.get('id')}/{field}", at=at, url=url, text=text,
+                # keyed by what changed and when, not by the history id: an MCP server that
+                # drops history ids yields the same event, so drafts agree across routes
+                source_id=f"{key}/{to_iso(at)}/{field}/{new}", at=at, url=url, text=text,
                 actor=author, services=services,
                 attrs={"key": key, "field": field, "old": old, "new": new}))
     return events

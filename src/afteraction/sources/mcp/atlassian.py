@@ -1,8 +1,8 @@
 """Jira through ``mcp-atlassian``: its simplified issues turned back into Jira REST v2 issues.
 
 What the server gives: ``jira_get_issue`` (fields, links, changelog with ``expand=changelog``) and
-``jira_search`` (JQL). What it drops: changelog history ids (status changes are keyed here by
-their position in the changelog, so their event ids differ from the native source's) and the
+``jira_search`` (JQL). What it drops: changelog history ids (harmless: the Jira parser keys status
+changes by issue, time, field and new value, so events equal the native source's) and the
 ``self`` URL's API flavour (always read as the Data Center shape). The capture holds REST-shaped
 issues that :func:`afteraction.sources.jira.parse` reads unchanged.
 """
