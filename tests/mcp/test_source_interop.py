@@ -116,18 +116,6 @@ def _status_changes(postmortem: dict[str, Any]) -> dict[tuple[str, str], str]:
             if e["kind"] == "status_change"}
 
 
-def _renamed(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        for old, new in names.items():
-            value = value.replace(old, new)
-        return value
-    if isinstance(value, list):
-        return [_renamed(v, names) for v in value]
-    if isinstance(value, dict):
-        return {names.get(k, k): _renamed(v, names) for k, v in value.items()}
-    return value
-
-
 def test_every_source_collected_through_mcp(
         drafts: tuple[Bundle, Bundle, dict[str, Any], dict[str, Any]]) -> None:
     native, mcp, _, _ = drafts
