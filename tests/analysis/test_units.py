@@ -101,3 +101,19 @@ def test_decisions_are_commitments_not_questions() -> None:
         ("Decision: roll back payments to v1.2", "decision", "rollback"),
         ("rolling back now", "action", "rollback"),
         ("failing over to us-west now", "action", "failover")]
+
+
+def _deploy(n: int, minute: int, **attrs: object) -> Event:
+    return Event.make(source="github", kind=EventKind.DEPLOY, source_id=f"d{n}",
+                      at=datetime(2026, 3, 2, 9, minute, tzinfo=UTC), url="https://gh/x",
+                      services=("api",), attrs={"sha": f"sha{n}", **attrs})
+
+
+def test_a_rollback_takes_back_only_the_deploys_after_its_target() -> None:
+    from afteraction.analysis.suspects import _rolled_back
+
+    one, two, three = _deploy(1, 0), _deploy(2, 10), _deploy(3, 20)
+    back_to_one = _deploy(4, 30, rollback=True, rollback_to="sha1")
+    assert _rolled_back((one, two, three, back_to_one)) == {back_to_one.id: {two.id, three.id}}
+    unknown_target = _deploy(5, 30, rollback=True)
+    assert _rolled_back((one, two, three, unknown_target)) == {unknown_target.id: {three.id}}

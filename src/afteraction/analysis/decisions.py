@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from afteraction.analysis.keywords import keyword_pattern
 from afteraction.model.events import Event, EventKind
 
 __all__ = ["ACTION_VERBS", "Statement", "find_decisions", "mitigation_kind_of_text"]
@@ -37,7 +38,7 @@ _KEYWORDS = ("decision", "let", "roll", "revert", "turn", "disabl", "kill", "fla
              "hold", "keep", "leave", "pause", "freeze", "go ahead", "agreed", "approv")
 """A statement of decision contains one of these; checking them first spares the regexes the
 thousands of messages that cannot match."""
-_KEYWORD = re.compile("|".join(re.escape(k) for k in _KEYWORDS), re.IGNORECASE)
+_KEYWORD = keyword_pattern(_KEYWORDS)
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:could|should|can|shall|do|would) we\b", re.IGNORECASE)
 
 
@@ -63,7 +64,7 @@ def find_decisions(events: list[Event] | tuple[Event, ...]) -> list[Statement]:
         if event.attrs.get("bot") or event.attrs.get("subtype") == "channel_join":
             continue
         text = event.text.strip()
-        if not text or not _KEYWORD.search(text) or _QUESTION.search(text):
+        if not text or not _KEYWORD.search(text.lower()) or _QUESTION.search(text):
             continue
         if _DECISION.search(text):
             out.append(Statement(event, "decision", mitigation_kind_of_text(text)))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from afteraction.analysis.impact import Impact
+from afteraction.analysis.keywords import keyword_pattern
 from afteraction.analysis.lag import describe_lag, lag_log_ratio
 from afteraction.analysis.onset import Anomaly
 from afteraction.analysis.phases import Mitigation
@@ -96,7 +97,6 @@ def _title(event: Event) -> str:
 _PR = re.compile(r"#\s?(\d+)\b")
 
 
-_WORD = re.compile(r"[A-Za-z0-9][\w.\-]*[\w]|[A-Za-z0-9]")
 
 
 def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, list[str]]:
@@ -118,14 +118,21 @@ def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, li
             deploys_of.setdefault(c.service, []).append(e.id)
     service_deploy = {s: re.compile(rf"\b{re.escape(s)}\b[^.?!]{{0,40}}\b(?:deploy|release|"
                                     r"rollout|v\d)", re.IGNORECASE) for s in deploys_of}
+    names = keyword_pattern(tokens) if tokens else None
     out: dict[str, list[str]] = {}
     for message in chatter:
         text = message.text
         lowered = text.lower()
         hits: set[str] = set()
-        for word in _WORD.findall(lowered):
-            if word in tokens:
-                hits.update(tokens[word])
+        if names is not None:
+            for match in names.finditer(lowered):
+                start, end = match.span()
+                before = lowered[start - 1] if start else " "
+                after = lowered[end:end + 2]
+                if (before.isalnum() or before in "._") or (after[:1].isalnum() or after[:1] == "_")\
+                        or (after[:1] == "." and after[1:2].isdigit()):
+                    continue  # part of a longer name or version
+                hits.update(tokens[match.group(0)])
         if "#" in text:
             for number in _PR.findall(text):
                 hits.update(numbers.get(number, ()))
@@ -200,6 +207,7 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
     minutes = lookback.total_seconds() / 60
     out = _candidate_events(events, start, lookback)
     actions = _undo_actions(events, start)
+    rolled_back = _rolled_back(events)
     named = _mentions(out, chatter)
     for c in out:
         e, service = c.event, c.service
@@ -210,7 +218,7 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
             c.add("merge_only", 1.0, "merged, but no deploy of it was seen")
         if service is not None:
             _place(c, service, affected, roots, onsets, first_at, upstream_of, series_services)
-        _undo(c, actions, mitigation, start)
+        _undo(c, actions, rolled_back, mitigation, start)
         _rollout(c, series, anomalies, start, mitigation)
         _size(c)
         if e.kind == EventKind.FLAG and service in affected:
@@ -261,9 +269,9 @@ def _undo_actions(events: tuple[Event, ...], start: datetime) -> list[Event]:
     return out
 
 
-def _undo(c: Candidate, actions: list[Event], mitigation: Mitigation | None,
-          start: datetime) -> None:
-    undo = [x for x in actions if _undoes(x, c.event)]
+def _undo(c: Candidate, actions: list[Event], rolled_back: dict[str, set[str]],
+          mitigation: Mitigation | None, start: datetime) -> None:
+    undo = [x for x in actions if _undoes(x, c.event, rolled_back)]
     refs = tuple(x.id for x in undo)
     if undo and mitigation is not None and any(x.id == mitigation.event.id for x in undo):
         c.add("undone_recovery", 1.0, f"undone by {mitigation.kind} at "
@@ -289,11 +297,34 @@ def _same_target(action: Event, change: Event) -> bool:
     return bool(set(action.services) & set(change.services))
 
 
-def _undoes(action: Event, change: Event) -> bool:
+def _rolled_back(events: tuple[Event, ...]) -> dict[str, set[str]]:
+    """Rollback deploy id -> ids of the deploys it took back: those after the deploy of the
+    version it returned to (``rollback_to``), or, when that is unknown, the latest one before it."""
+    by_service: dict[tuple[str, ...], list[Event]] = {}
+    out: dict[str, set[str]] = {}
+    for e in events:
+        if e.kind != EventKind.DEPLOY:
+            continue
+        history = by_service.setdefault(e.services, [])
+        if e.attrs.get("rollback"):
+            target = e.attrs.get("rollback_to")
+            back = [d for d in history if d.at < e.at]
+            index = max((i for i, d in enumerate(back) if target and d.attrs.get("sha") == target),
+                        default=None)
+            if index is not None:
+                out[e.id] = {d.id for d in back[index + 1:]}
+            else:
+                out[e.id] = {back[-1].id} if back else set()
+        else:
+            history.append(e)
+    return out
+
+
+def _undoes(action: Event, change: Event, rolled_back: dict[str, set[str]]) -> bool:
     if action.at <= change.at:
         return False
     if change.kind == EventKind.DEPLOY and action.kind == EventKind.DEPLOY:
-        return bool(action.attrs.get("rollback")) and action.services == change.services
+        return change.id in rolled_back.get(action.id, ())
     if change.kind == EventKind.MERGE and action.kind == EventKind.MERGE:
         return action.attrs.get("revert_of") == change.attrs.get("number") and \
             action.attrs.get("repo") == change.attrs.get("repo")

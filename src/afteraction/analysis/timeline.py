@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from afteraction.analysis.keywords import keyword_pattern
 from afteraction.model.events import CHANGE_KINDS, Event, EventKind
 from afteraction.model.postmortem import Phase, TimelineEntry
 
@@ -22,6 +23,14 @@ _NOTABLE = re.compile(
     r"#\d{2,}|customers?|status page|mitigat\w*|resolved|recover\w*|back to (?:baseline|normal)|"
     r"declar\w*|root cause|errors? (?:rate|ratio)|5xx|timeouts?|latency|p99|lock\w*|"
     r"pool|cpu|saturat\w*|decision)\b", re.IGNORECASE)
+
+
+_NOTABLE_STEMS = keyword_pattern((
+    "deploy", "roll", "revert", "flag", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8",
+    "v9", "pr", "#", "customer", "status page", "mitigat", "resolved", "recover", "back to",
+    "declar", "root cause", "error", "5xx", "timeout", "latency", "p99", "lock", "pool", "cpu",
+    "saturat", "decision"))
+"""Every ``_NOTABLE`` match contains one of these: a cheap first look before the full pattern."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ def build_timeline(events: tuple[Event, ...], m: Milestones, keep_ids: set[str],
                 keep = True
             elif e.kind in (EventKind.MESSAGE, EventKind.UTTERANCE):
                 keep = (e.text.count(" ") >= 4 and e.attrs.get("subtype") != "channel_join"
+                        and _NOTABLE_STEMS.search(e.text.lower()) is not None
                         and bool(_NOTABLE.search(e.text)))
             elif e.kind == EventKind.TICKET:
                 keep = True
