@@ -57,7 +57,14 @@ def _when(text: str | None, option: str) -> datetime | None:
 
 
 def _engine(db: str | None) -> Any:
-    from afteraction.corpus.db import open_corpus
+    """--db, else $AFTERACTION_CORPUS_URL, else the working directory's afteraction.toml
+    ``corpus_url``, else the per-user SQLite file."""
+    import os
+
+    from afteraction.corpus.db import ENV_URL, open_corpus
+    if db is None and not os.environ.get(ENV_URL) and Path("afteraction.toml").is_file():
+        from afteraction.settings import load_settings
+        db = load_settings(None).corpus_url
     return open_corpus(db)
 
 

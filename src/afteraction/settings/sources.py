@@ -147,7 +147,7 @@ class Settings(_Frozen):
     baseline_seconds: float = 24 * 3600
     padding_seconds: float = 30 * 60
     budget_seconds: float = 120.0
-    corpus_url: str = "sqlite:///afteraction.db"
+    corpus_url: str | None = None  # None: $AFTERACTION_CORPUS_URL, else a per-user SQLite file
     prometheus: PrometheusConfig | None = None
     grafana: GrafanaConfig | None = None
     github: GitHubConfig | None = None

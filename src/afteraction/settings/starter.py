@@ -17,7 +17,7 @@ lookback = "6h"        # how far before the incident window changes are collecte
 baseline = "1d"        # how much metric history before the window is read
 padding = "30m"        # window = ticket created - padding .. resolved + padding
 budget = "120s"        # default time budget per source
-corpus_url = "sqlite:///afteraction.db"
+# corpus_url = "postgresql://afteraction@db.internal/afteraction"  # default: per-user SQLite
 
 [sources.prometheus]
 base_url = "http://prometheus.internal:9090"
