@@ -127,9 +127,11 @@ def wait_hint(headers: Mapping[str, str] | httpx.Headers, now: float) -> float |
             except TimeError:
                 return None
         if epoch > 1e11:  # LaunchDarkly sends epoch milliseconds
-            epoch /= 1000.0
+            return max(0.0, epoch / 1000.0 - now)
         if epoch > 1e9:
-            return max(0.0, epoch - now)
+            # whole epoch seconds are the reset rounded down: wait one more second, or the
+            # retry can land just before the window reopens and be refused again
+            return max(0.0, epoch + 1.0 - now)
         return max(0.0, epoch)  # a delta in seconds (some gateways)
     return None
 
