@@ -97,7 +97,7 @@ def test_rate_limit_longer_than_the_budget_is_an_error(fleet: Fleet, quick: Http
     entry = bundle.manifest.sources["launchdarkly"]
     assert entry.status == "error"
     assert entry.detail.startswith("RateLimitError")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 60  # gave up, instead of waiting the 600 s asked
 
 
 @pytest.mark.parametrize("name", [*sorted(IDS), "prometheus"])
@@ -137,7 +137,7 @@ def test_hang_becomes_a_timeout(fleet: Fleet, name: str) -> None:
     entry = bundle.manifest.sources[name]
     assert entry.status == "error"
     assert entry.detail.startswith("SourceTimeout")
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 30  # the budget ended the wait; a hang never ends
 
 
 def test_missing_token_is_an_auth_error_before_any_request(fleet: Fleet,
