@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = [[], ["demo"], ["draft"], ["timeline"], ["suspects"], ["bundle"], ["mcp"],
+COMMANDS = [[], ["demo"], ["draft"], ["timeline"], ["suspects"], ["bundle"], ["mcp"], ["eval"],
             ["bundle", "generate"], ["corpus"], ["init"], ["capture"], ["sources"]]
 
 
@@ -66,3 +66,11 @@ def test_draft_needs_an_incident_or_a_bundle() -> None:
     proc = _run("draft")
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
+
+
+def test_eval_scores_a_family() -> None:
+    proc = _run("eval", "--family", "bad_deploy", "--per-family", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "bad_deploy" in proc.stdout and "top-1" in proc.stdout
+    bad = _run("eval", "--family", "nope")
+    assert bad.returncode != 0 and "unknown families nope" in bad.stderr

@@ -215,6 +215,29 @@ def bundle_generate(
     err.print(f"wrote bundle {path}")
 
 
+@app.command("eval")
+def evaluate_command(
+    per_family: Annotated[int, typer.Option(help="Scenarios per family.")] = 8,
+    first_seed: Annotated[int, typer.Option(help="First seed of each family.")] = 1,
+    family: Annotated[list[str] | None, typer.Option(
+        help="Only these families (repeatable); all by default.")] = None,
+) -> None:
+    """Score the analysis on the seeded scenario suite: ranking, timing, calibration."""
+    from afteraction.evaluate import evaluate
+    from afteraction.generate.families import FAMILIES, build
+
+    chosen = family or list(FAMILIES)
+    unknown = sorted(set(chosen) - set(FAMILIES))
+    if unknown:
+        raise typer.BadParameter(f"unknown families {', '.join(unknown)}; known: "
+                                 f"{', '.join(FAMILIES)}", param_hint="--family")
+    scenarios = (build(name, seed) for name in chosen
+                 for seed in range(first_seed, first_seed + per_family))
+    with err.status("generating, rendering, parsing and analysing scenarios..."):
+        report = evaluate(scenarios)
+    out.print(report.table(), highlight=False)
+
+
 def _mount_optional() -> None:
     """Commands of the corpus and live collection live in their own modules."""
     try:
