@@ -64,8 +64,9 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 def test_draft_needs_an_incident_or_a_bundle() -> None:
     proc = _run("draft")
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 2
+    assert "give an incident id to collect live, or --bundle DIR" in proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
 
 
 def test_eval_scores_a_family() -> None:
@@ -73,4 +74,5 @@ def test_eval_scores_a_family() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "bad_deploy" in proc.stdout and "top-1" in proc.stdout
     bad = _run("eval", "--family", "nope")
-    assert bad.returncode != 0 and "unknown families nope" in bad.stderr
+    assert bad.returncode == 2 and "unknown families nope" in bad.stderr
+    assert "internal error" not in bad.stderr

@@ -271,12 +271,11 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors arrive here in non-standalone mode
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):  # typer's (vendored click) usage errors
+            show()
+            sys.exit(code)
         if _DEBUG["on"]:
             raise
         err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
