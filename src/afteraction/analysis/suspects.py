@@ -202,8 +202,9 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
     series_services = frozenset(s.service for s in series if s.service
                                 and s.signal in ("error_ratio", "latency"))
     upstream_of = {s: catalog.upstream_of(s) for s in affected}
-    chatter = [e for e in events if e.kind in (EventKind.MESSAGE, EventKind.UTTERANCE)
-               and e.at >= start - timedelta(minutes=5)]
+    talk_from = start - timedelta(minutes=5)
+    spoken = (EventKind.MESSAGE, EventKind.UTTERANCE)
+    chatter = [e for e in events if e.kind in spoken and e.at >= talk_from]
     minutes = lookback.total_seconds() / 60
     out = _candidate_events(events, start, lookback)
     actions = _undo_actions(events, start)

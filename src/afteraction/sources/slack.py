@@ -261,5 +261,5 @@ def parse(capture: RawCapture, ctx: ParseContext) -> SourceData:
                                   workspace=workspace, where=response.file or response.url)
             if event is not None and event.source_id not in events:
                 events[event.source_id] = event
-    ordered = sorted(events.values(), key=lambda e: (e.at, e.attrs["ts"], e.source_id))
+    ordered = sorted(events.values(), key=lambda e: (e.at, e.source_id))
     return SourceData(events=ordered)
