@@ -13,7 +13,10 @@ from collections.abc import Iterable
 __all__ = ["keyword_pattern"]
 
 
-def _emit(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+Trie = dict[str, "Trie"]
+
+
+def _emit(node: Trie) -> str:
     end = "" in node
     branches = [re.escape(ch) + _emit(child) for ch, child in sorted(node.items()) if ch]
     if not branches:
@@ -25,7 +28,7 @@ def _emit(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
 def keyword_pattern(words: Iterable[str]) -> re.Pattern[str]:
     """A case-sensitive pattern matching any of ``words`` as a substring; search lowercased
     text with it when the words are lowercase."""
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    trie: Trie = {}
     for word in words:
         node = trie
         for ch in word:
