@@ -22,6 +22,7 @@ from afteraction.corpus.records import DeployRecord
 from afteraction.corpus.repository import refresh_deploy_outcomes, upsert_deploys
 from afteraction.errors import InputError
 from afteraction.model.time import parse_utc
+from afteraction.sources.changefeed import jsonl_rows
 
 __all__ = ["ingest_deploy_log", "parse_deploy_log"]
 
@@ -117,13 +118,7 @@ def parse_deploy_log(text: str, *, path: str) -> Iterator[DeployRecord]:
         for number, row in enumerate(reader, start=2):
             yield _record(dict(row), f"{path}:{number}")
     elif suffix in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON: {exc.msg}", where=f"{path}:{number}") from exc
+        for number, obj in jsonl_rows(text, path):
             yield _record(obj, f"{path}:{number}")
     else:
         try:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from afteraction.model.postmortem import Postmortem, SourceReport
+from afteraction.model.postmortem import EvidenceItem, Postmortem, SourceReport
 
 __all__ = [
     "ChangeItem",
@@ -18,7 +18,6 @@ __all__ = [
     "DecisionItem",
     "DecisionsResult",
     "DraftResult",
-    "EvidenceReason",
     "IncidentMetrics",
     "SearchResult",
     "SuspectItem",
@@ -67,13 +66,6 @@ class TimelineResult(_Out):
     entries: list[TimelineItem]
 
 
-class EvidenceReason(_Out):
-    kind: str
-    detail: str
-    weight: float = Field(description="log-odds contribution; negative means against")
-    refs: tuple[str, ...] = ()
-
-
 class SuspectItem(_Out):
     id: str = Field(description="the change's evidence id")
     kind: str
@@ -83,7 +75,8 @@ class SuspectItem(_Out):
     score: float = Field(ge=0.0, le=1.0, description="calibrated probability of association")
     actor: str | None = None
     untrusted_text: str = Field(description="the change's title. " + UNTRUSTED)
-    evidence: list[EvidenceReason]
+    evidence: list[EvidenceItem] = Field(description="each reason, with its log-odds weight "
+                                                    "(negative means against)")
 
 
 class SuspectsResult(_Out):

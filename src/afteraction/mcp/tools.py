@@ -31,7 +31,6 @@ from afteraction.mcp.models import (
     DecisionItem,
     DecisionsResult,
     DraftResult,
-    EvidenceReason,
     IncidentMetrics,
     SearchResult,
     SuspectItem,
@@ -143,9 +142,7 @@ def register_tools(server: MCPServer, workspace: Workspace, corpus: CorpusAccess
         pm = workspace.entry(incident_id, bundle_path, since, until).postmortem
         suspects = [SuspectItem(id=s.id, kind=s.kind, service=s.service, at=s.at, url=s.url,
                                 score=s.score, actor=s.actor, untrusted_text=s.title,
-                                evidence=[EvidenceReason(kind=e.kind, detail=e.detail,
-                                                         weight=e.weight, refs=e.refs)
-                                          for e in s.evidence])
+                                evidence=list(s.evidence))
                     for s in pm.suspects]
         return SuspectsResult(incident_id=incident_id, confident=pm.confident,
                               trigger=pm.trigger, suspects=suspects)

@@ -40,7 +40,7 @@ from afteraction.model.incident import Catalog
 from afteraction.model.time import parse_utc
 from afteraction.sources.base import ParseContext, SourceData
 
-__all__ = ["COLUMNS", "KINDS", "parse", "parse_rows"]
+__all__ = ["COLUMNS", "KINDS", "jsonl_rows", "parse", "parse_rows"]
 
 SOURCE = "changes"
 COLUMNS = ("at", "kind", "service", "id", "actor", "title", "url", "attrs")
@@ -64,7 +64,8 @@ def _is_jsonl(response: RawResponse, text: str) -> bool:
     return text.lstrip().startswith("{")
 
 
-def _jsonl_rows(text: str, where: str) -> list[tuple[int, dict[str, Any]]]:
+def jsonl_rows(text: str, where: str) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each non-blank JSON Lines row; errors name ``where:line``."""
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -182,7 +183,7 @@ def parse_rows(response: RawResponse, catalog: Catalog) -> list[Event]:
     """The events of one feed file."""
     text = response.text()
     name = _name(response)
-    rows = _jsonl_rows(text, name) if _is_jsonl(response, text) else _csv_rows(text, name)
+    rows = jsonl_rows(text, name) if _is_jsonl(response, text) else _csv_rows(text, name)
     return [_event(row, f"{name}:{line}", f"{response.url}#L{line}", catalog)
             for line, row in rows]
 
