@@ -57,6 +57,31 @@ def _jql_time(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M")
 
 
+def related_jql(query: CollectQuery, key: str) -> str | None:
+    """Open (or recently updated) tickets of the catalog's projects and components; None when
+    the catalog names neither. The MCP route asks Jira the same question through this."""
+    projects = [s.jira_project for s in query.catalog.services if s.jira_project]
+    components = [c for s in query.catalog.services for c in s.jira_components or ()]
+    if not projects and not components:
+        return None
+    since = query.window.start - timedelta(seconds=query.lookback_seconds)
+    clauses = []
+    if projects:
+        clauses.append(f"project in ({', '.join(dict.fromkeys(projects))})")
+    if components:
+        names = ", ".join(f'"{c}"' for c in dict.fromkeys(components))
+        clauses.append(f"component in ({names})")
+    return (f"({' OR '.join(clauses)}) AND (statusCategory != Done OR updated >= "
+            f"\"{_jql_time(since)}\") AND key != {key} ORDER BY updated DESC")
+
+
+def prior_incidents_jql(project: str, query: CollectQuery, key: str) -> str:
+    """The incident project's tickets of the year before the window."""
+    since = _jql_time(query.window.start - timedelta(days=365))
+    return (f"project = {project} AND key != {key} AND created >= \"{since}\" "
+            "ORDER BY created DESC")
+
+
 class JiraConnector(Connector):
     name = "jira"
     config: JiraConfig
@@ -137,28 +162,12 @@ class JiraConnector(Connector):
         if linked:
             await self._search(http, f"key in ({', '.join(linked)}) ORDER BY key",
                                "linked", expand="changelog")
-        projects: list[str] = []
-        components: list[str] = []
-        for service in query.catalog.services:
-            if service.jira_project:
-                projects.append(service.jira_project)
-            components.extend(service.jira_components or ())
-        if projects or components:
-            since = query.window.start - timedelta(seconds=query.lookback_seconds)
-            clauses = []
-            if projects:
-                clauses.append(f"project in ({', '.join(dict.fromkeys(projects))})")
-            if components:
-                names = ", ".join(f'"{c}"' for c in dict.fromkeys(components))
-                clauses.append(f"component in ({names})")
-            jql = (f"({' OR '.join(clauses)}) AND (statusCategory != Done OR updated >= "
-                   f"\"{_jql_time(since)}\") AND key != {key} ORDER BY updated DESC")
-            await self._search(http, jql, "related", cap=self.config.max_related)
+        related = related_jql(query, key)
+        if related:
+            await self._search(http, related, "related", cap=self.config.max_related)
         if self.config.incident_project:
-            jql = (f"project = {self.config.incident_project} AND key != {key} AND created >= "
-                   f"\"{_jql_time(query.window.start - timedelta(days=365))}\" "
-                   "ORDER BY created DESC")
-            await self._search(http, jql, "prior_incidents", cap=self.config.max_related)
+            await self._search(http, prior_incidents_jql(self.config.incident_project, query, key),
+                               "prior_incidents", cap=self.config.max_related)
 
     async def _check(self, http: SourceHttp) -> Health:
         me = (await http.get(self.api("/myself"), record=False)).json()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from afteraction.bundle.manifest import SourceEntry
 from afteraction.bundle.raw import RawCapture, RawResponse
 from afteraction.sources.live.base import CollectQuery
-from afteraction.sources.live.jira import FIELDS
+from afteraction.sources.live.jira import FIELDS, prior_incidents_jql, related_jql
 from afteraction.sources.mcp.client import McpSession, ToolCall
 
-__all__ = ["LIMITS", "JiraOptions", "collect_jira", "jira_entry", "related_jql",
+__all__ = ["LIMITS", "JiraOptions", "collect_jira", "jira_entry",
            "to_rest_issue"]
 
 _PAGE = 50
@@ -147,31 +147,6 @@ async def _search(session: McpSession, jql: str, role: str, responses: list[RawR
             return found
 
 
-def related_jql(query: CollectQuery, key: str) -> str | None:
-    """Open (or recently updated) tickets of the catalog's projects and components.
-
-    The same JQL as the native source (:mod:`afteraction.sources.live.jira`), so both routes
-    ask Jira the same question.
-    """
-    projects = [s.jira_project for s in query.catalog.services if s.jira_project]
-    components = [c for s in query.catalog.services for c in s.jira_components or ()]
-    if not projects and not components:
-        return None
-    since = query.window.start - timedelta(seconds=query.lookback_seconds)
-    clauses = []
-    if projects:
-        clauses.append(f"project in ({', '.join(dict.fromkeys(projects))})")
-    if components:
-        names = ", ".join(f'"{c}"' for c in dict.fromkeys(components))
-        clauses.append(f"component in ({names})")
-    return (f"({' OR '.join(clauses)}) AND (statusCategory != Done OR updated >= "
-            f"\"{_jql_time(since)}\") AND key != {key} ORDER BY updated DESC")
-
-
-def _jql_time(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M")
-
-
 async def collect_jira(session: McpSession, incident_key: str,
                        query: CollectQuery | None = None,
                        options: JiraOptions | None = None) -> RawCapture:
@@ -197,9 +172,8 @@ async def collect_jira(session: McpSession, incident_key: str,
         if jql:
             await _search(session, jql, "related", responses, site=site, cap=cap)
         if options is not None and options.incident_project:
-            since = _jql_time(query.window.start - timedelta(days=365))
-            await _search(session, f"project = {options.incident_project} AND key != "
-                          f"{incident_key} AND created >= \"{since}\" ORDER BY created DESC",
+            await _search(session, prior_incidents_jql(options.incident_project, query,
+                                                       incident_key),
                           "prior_incidents", responses, site=site, cap=cap)
     return RawCapture(source="jira", responses=tuple(responses))
 
