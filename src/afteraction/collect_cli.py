@@ -6,38 +6,21 @@ Thin: parse options, call :mod:`afteraction.collect` or :mod:`afteraction.settin
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from afteraction.errors import AfteractionError
+from afteraction.cli_errors import one_line_errors
 from afteraction.settings import CONFIG_NAME, load_settings, write_starter_config
 
 __all__ = ["register"]
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c",
                                                    help=f"config file (default ./{CONFIG_NAME})")]
-
-
-def _one_line_errors(func: F) -> F:
-    """An afteraction error is one line on stderr and its exit code, not a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except AfteractionError as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def init(path: Annotated[Path, typer.Argument(help="where to write the config")] =
@@ -92,8 +75,8 @@ def _mark(value: bool) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add ``init``, ``capture`` and the ``sources`` group (``check``) to ``app``."""
-    app.command("init")(_one_line_errors(init))
-    app.command("capture")(_one_line_errors(capture_command))
+    app.command("init")(one_line_errors(init))
+    app.command("capture")(one_line_errors(capture_command))
     sources = typer.Typer(help="Inspect the configured live sources.", no_args_is_help=True)
-    sources.command("check")(_one_line_errors(check_command))
+    sources.command("check")(one_line_errors(check_command))
     app.add_typer(sources, name="sources")

@@ -8,42 +8,27 @@ SQLite file under ``$XDG_DATA_HOME/afteraction/``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from afteraction.errors import AfteractionError, InputError
+from afteraction.cli_errors import one_line_errors
+from afteraction.errors import InputError
 
 __all__ = ["corpus_app"]
 
 corpus_app = typer.Typer(name="corpus", no_args_is_help=True,
                          help="Store postmortems and answer org-level questions over them.")
 
-F = TypeVar("F", bound=Callable[..., Any])
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="corpus URL (default $AFTERACTION_CORPUS_URL, else a per-user SQLite file)")]
 SinceOption = Annotated[str | None, typer.Option(help="period start: YYYY-MM-DD or ISO 8601")]
 UntilOption = Annotated[str | None, typer.Option(help="period end (exclusive)")]
 ServiceOption = Annotated[str | None, typer.Option(help="only this service")]
-
-
-def _one_line_errors(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except AfteractionError as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, markup=True,
-                                       soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _when(text: str | None, option: str) -> datetime | None:
@@ -69,7 +54,7 @@ def _engine(db: str | None) -> Any:
 
 
 @corpus_app.command("ingest")
-@_one_line_errors
+@one_line_errors
 def ingest_command(paths: Annotated[list[Path], typer.Argument(
         help="draft .json files, Markdown postmortems, or folders of them")],
         db: DbOption = None) -> None:
@@ -86,7 +71,7 @@ def ingest_command(paths: Annotated[list[Path], typer.Argument(
 
 
 @corpus_app.command("ingest-deploys")
-@_one_line_errors
+@one_line_errors
 def ingest_deploys_command(path: Annotated[Path, typer.Argument(
         help="GitHub deployments JSON array, or .jsonl / .csv deploy log")],
         db: DbOption = None) -> None:
@@ -98,7 +83,7 @@ def ingest_deploys_command(path: Annotated[Path, typer.Argument(
 
 
 @corpus_app.command("sync-actions")
-@_one_line_errors
+@one_line_errors
 def sync_actions_command(
         db: DbOption = None,
         jira_url: Annotated[str | None, typer.Option(
@@ -116,7 +101,7 @@ def sync_actions_command(
 
 
 @corpus_app.command("report")
-@_one_line_errors
+@one_line_errors
 def report_command(
         since: SinceOption = None, until: UntilOption = None, service: ServiceOption = None,
         fmt: Annotated[str, typer.Option("--format", help="md or json")] = "md",
@@ -137,7 +122,7 @@ def report_command(
 
 
 @corpus_app.command("query")
-@_one_line_errors
+@one_line_errors
 def query_command(
         service: ServiceOption = None,
         factor: Annotated[str | None, typer.Option(help="contributing-factor category")] = None,
