@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 
-from afteraction.model.time import format_duration
-
-__all__ = ["LAG_MODELS", "describe_lag", "lag_log_ratio"]
+__all__ = ["LAG_MODELS", "lag_log_ratio"]
 
 # kind -> ((weight, median minutes, sigma), ...)
 LAG_MODELS: dict[str, tuple[tuple[float, float, float], ...]] = {
@@ -37,7 +35,3 @@ def lag_log_ratio(minutes: float, kind: str, lookback_minutes: float) -> float:
         return -4.0
     ratio = _density(minutes, kind) * max(lookback_minutes, 1.0)
     return max(-4.0, min(3.0, math.log(max(ratio, 1e-12))))
-
-
-def describe_lag(seconds: float) -> str:
-    return format_duration(seconds)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from afteraction.analysis.decisions import Statement
 from afteraction.model.events import Event, EventKind
 from afteraction.model.incident import Incident
+from afteraction.model.time import parse_utc
 
 __all__ = ["Detection", "Mitigation", "find_detection", "find_mitigation", "find_resolution"]
 
@@ -163,7 +164,6 @@ def find_resolution(events: tuple[Event, ...] | list[Event], incident: Incident,
         if event.kind == EventKind.TICKET and event.attrs.get("key") == key:
             resolved = event.attrs.get("resolved")
             if resolved:
-                from afteraction.model.time import parse_utc
                 return parse_utc(str(resolved)), event
     for event in events:
         if (event.kind == EventKind.MESSAGE and (after is None or event.at >= after)

@@ -20,13 +20,14 @@ from datetime import datetime, timedelta
 
 from afteraction.analysis.impact import Impact
 from afteraction.analysis.keywords import keyword_pattern
-from afteraction.analysis.lag import describe_lag, lag_log_ratio
+from afteraction.analysis.lag import lag_log_ratio
 from afteraction.analysis.onset import Anomaly
 from afteraction.analysis.phases import Mitigation
 from afteraction.analysis.rollout import caller_evidence, rollout_evidence
 from afteraction.model.events import CHANGE_KINDS, Event, EventKind, MetricSeries
 from afteraction.model.incident import Catalog
 from afteraction.model.postmortem import EvidenceItem, Suspect
+from afteraction.model.time import format_duration
 
 __all__ = ["CONFIDENT", "FEATURES", "WEIGHTS", "Candidate", "candidates_for", "rank_suspects",
            "softmax_scores"]
@@ -214,7 +215,7 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
         e, service = c.event, c.service
         lag = (start - e.at).total_seconds()
         c.add("lag", lag_log_ratio(lag / 60, _lag_kind(e), minutes),
-              f"{describe_lag(lag)} before impact started ({_lag_kind(e)} lag model)")
+              f"{format_duration(lag)} before impact started ({_lag_kind(e)} lag model)")
         if e.kind == EventKind.MERGE and not e.attrs.get("config_only"):
             c.add("merge_only", 1.0, "merged, but no deploy of it was seen")
         if service is not None:

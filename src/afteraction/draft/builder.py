@@ -12,7 +12,6 @@ from datetime import datetime
 from afteraction import __version__
 from afteraction.analysis.analyze import Analysis
 from afteraction.analysis.evidence import Evidence
-from afteraction.analysis.lag import describe_lag
 from afteraction.analysis.onset import Anomaly
 from afteraction.model.events import EventKind, MetricSeries
 from afteraction.model.postmortem import (
@@ -23,6 +22,7 @@ from afteraction.model.postmortem import (
     Postmortem,
     WindowRef,
 )
+from afteraction.model.time import format_duration
 
 __all__ = ["build_postmortem"]
 
@@ -77,12 +77,12 @@ def _summary(evidence: Evidence, a: Analysis, ttd: int | None, ttm: int | None) 
                      + (f" (also {others})" if others else "") + ".")
     if a.detection:
         parts.append(f"It was detected by {a.detection.method} "
-                     f"{describe_lag(ttd) if ttd is not None else ''} after impact began.")
+                     f"{format_duration(ttd) if ttd is not None else ''} after impact began.")
     if a.mitigation:
         what = _MITIGATION_WORDS.get(a.mitigation.kind, a.mitigation.kind)
         target = f" {a.mitigation.target_service}" if a.mitigation.target_service else ""
         parts.append(f"It was mitigated by {what}{target} at {_hm(a.mitigation.at)}"
-                     + (f", {describe_lag(ttm)} after impact began." if ttm is not None else "."))
+                     + (f", {format_duration(ttm)} after impact began." if ttm is not None else "."))
     if a.suspects and a.confident:
         top = a.suspects[0]
         parts.append(f"The most likely trigger is {top.title} at {_hm(top.at)} "
