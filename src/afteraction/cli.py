@@ -16,7 +16,7 @@ from rich.table import Table
 from afteraction import __version__
 from afteraction.errors import AfteractionError
 from afteraction.model.postmortem import Postmortem
-from afteraction.render.text import duration, hms, source_label
+from afteraction.render.text import duration, hms, score_text, source_label
 
 __all__ = ["app", "main"]
 
@@ -87,7 +87,7 @@ def _summary(pm: Postmortem) -> None:
     err.print(f"  impact start {hms(pm.impact_start)} UTC · TTD {duration(pm.ttd_seconds)} · "
               f"TTM {duration(pm.ttm_seconds)} · TTR {duration(pm.ttr_seconds)}")
     if top is not None and pm.confident:
-        err.print(f"  top suspect: {top.title} ({top.service}) score {top.score:.2f}")
+        err.print(f"  top suspect: {top.title} ({top.service}) score {score_text(top.score)}")
     else:
         err.print("  no confident suspect")
     missing = [f"{n} ({r.status})" for n, r in pm.sources.items() if r.status != "ok"]
@@ -193,7 +193,7 @@ def suspects(bundle: BundleOpt,
     if not pm.confident:
         out.print("[yellow]No confident suspect[/yellow] (no change scored 0.50 or more).")
     for rank, s in enumerate(pm.suspects[:limit], start=1):
-        out.print(f"[bold]{rank}. {s.title}[/bold]  score {s.score:.2f}  "
+        out.print(f"[bold]{rank}. {s.title}[/bold]  score {score_text(s.score)}  "
                   f"({s.kind}, {s.service}, {hms(s.at)} UTC)")
         out.print(f"   {s.url}")
         for item in s.evidence:

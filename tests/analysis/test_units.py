@@ -117,3 +117,10 @@ def test_a_rollback_takes_back_only_the_deploys_after_its_target() -> None:
     assert _rolled_back((one, two, three, back_to_one)) == {back_to_one.id: {two.id, three.id}}
     unknown_target = _deploy(5, 30, rollback=True)
     assert _rolled_back((one, two, three, unknown_target)) == {unknown_target.id: {three.id}}
+
+
+def test_scores_are_not_rounded_into_certainty() -> None:
+    from afteraction.render.text import score_text
+
+    assert [score_text(s) for s in (0.998, 1.0, 0.6685, 0.0001, 0.0)] == [
+        ">0.99", "1.00", "0.67", "<0.01", "0.00"]

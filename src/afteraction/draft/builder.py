@@ -23,6 +23,7 @@ from afteraction.model.postmortem import (
     WindowRef,
 )
 from afteraction.model.time import format_duration
+from afteraction.render.text import score_text
 
 __all__ = ["build_postmortem"]
 
@@ -86,7 +87,7 @@ def _summary(evidence: Evidence, a: Analysis, ttd: int | None, ttm: int | None) 
     if a.suspects and a.confident:
         top = a.suspects[0]
         parts.append(f"The most likely trigger is {top.title} at {_hm(top.at)} "
-                     f"(score {top.score:.2f}).")
+                     f"(score {score_text(top.score)}).")
     elif a.suspects:
         parts.append("No change is a confident suspect; the ranked candidates are listed below.")
     else:

@@ -6,14 +6,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from afteraction.model.postmortem import Postmortem
 from afteraction.render.svg import Marker, metric_chart
-from afteraction.render.text import duration, hms, source_label
+from afteraction.render.text import duration, hms, score_text, source_label
 
 __all__ = ["render_html"]
 
 _ENV = Environment(loader=PackageLoader("afteraction.render", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                    lstrip_blocks=True)
-_ENV.filters.update(hms=hms, duration=duration, source_label=source_label)
+_ENV.filters.update(hms=hms, duration=duration, source_label=source_label,
+                    score_text=score_text)
 
 
 def _markers(pm: Postmortem) -> list[Marker]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from afteraction.model.postmortem import Postmortem
-from afteraction.render.text import duration, hms, md_escape, source_label
+from afteraction.render.text import duration, hms, md_escape, score_text, source_label
 
 __all__ = ["render_markdown"]
 
@@ -96,7 +96,7 @@ def render_markdown(pm: Postmortem) -> str:
           "ranked but none is supported well enough to name as the trigger.")
         w("")
     for rank, s in enumerate(pm.suspects[:5], start=1):
-        w(f"### {rank}. [{md_escape(s.title)}]({s.url}) — score {s.score:.2f}")
+        w(f"### {rank}. [{md_escape(s.title)}]({s.url}) — score {score_text(s.score)}")
         w("")
         w(f"{s.kind} of **{s.service or 'unknown service'}** at {hms(s.at)} UTC"
           + (f" by {md_escape(s.actor)}" if s.actor else "") + ".")

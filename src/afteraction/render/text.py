@@ -6,7 +6,7 @@ from datetime import datetime
 
 from afteraction.model.time import format_duration
 
-__all__ = ["duration", "hms", "md_escape", "source_label"]
+__all__ = ["duration", "hms", "md_escape", "score_text", "source_label"]
 
 _SOURCE_LABELS = {"github": "GitHub", "slack": "Slack", "zoom": "Zoom", "jira": "Jira",
                   "grafana": "Grafana", "prometheus": "Prometheus",
@@ -29,3 +29,12 @@ def md_escape(text: str) -> str:
 
 def source_label(source: str) -> str:
     return _SOURCE_LABELS.get(source, source)
+
+
+def score_text(score: float) -> str:
+    """Two decimals, without rounding a near-certainty to certainty (0.998 is not 1.00)."""
+    if 0.995 <= score < 1.0:
+        return ">0.99"
+    if 0.0 < score < 0.005:
+        return "<0.01"
+    return f"{score:.2f}"
