@@ -235,7 +235,7 @@ def evaluate_command(
                  for seed in range(first_seed, first_seed + per_family))
     with err.status("generating, rendering, parsing and analysing scenarios..."):
         report = evaluate(scenarios)
-    out.print(report.table(), highlight=False)
+    out.print(report.table(), highlight=False, soft_wrap=True)
 
 
 def _mount_optional() -> None:
