@@ -20,7 +20,7 @@ from afteraction.analysis.phases import (
 from afteraction.analysis.related import find_related
 from afteraction.analysis.suspects import CONFIDENT, Candidate, candidates_for, rank_suspects
 from afteraction.analysis.timeline import Milestones, build_timeline
-from afteraction.model.events import Event, EventKind
+from afteraction.model.events import Event, EventKind, MetricSeries
 from afteraction.model.postmortem import Related, Suspect, TimelineEntry
 
 __all__ = ["Analysis", "analyze"]
@@ -28,6 +28,8 @@ __all__ = ["Analysis", "analyze"]
 
 @dataclass(frozen=True)
 class Analysis:
+    series: tuple[MetricSeries, ...]
+    """Every series analysed: the sources' and the error ratios derived from counters."""
     anomalies: tuple[Anomaly, ...]
     impact: Impact
     detection: Detection | None
@@ -104,8 +106,8 @@ def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Ana
     timeline = build_timeline(evidence.events, milestones, keep, impact.services,
                               evidence.window.start, evidence.window.end, milestone_of)
     related = find_related(evidence.events, evidence.incident, involved, impact.start)
-    return Analysis(anomalies=tuple(anomalies), impact=impact, detection=detection,
-                    mitigation=mitigation, recovered_at=recovered, resolution=resolution,
-                    suspects=tuple(suspects), confident=confident, statements=tuple(statements),
-                    candidates=tuple(candidates),
+    return Analysis(series=all_series, anomalies=tuple(anomalies), impact=impact,
+                    detection=detection, mitigation=mitigation, recovered_at=recovered,
+                    resolution=resolution, suspects=tuple(suspects), confident=confident,
+                    statements=tuple(statements), candidates=tuple(candidates),
                     timeline=tuple(timeline), related=tuple(related))

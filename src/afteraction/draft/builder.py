@@ -47,7 +47,7 @@ def _hm(at: datetime | None) -> str:
 
 
 def _key_metrics(evidence: Evidence, analysis: Analysis) -> list[KeyMetric]:
-    by_id: dict[str, MetricSeries] = {s.id: s for s in evidence.series}
+    by_id: dict[str, MetricSeries] = {s.id: s for s in analysis.series}
     best: dict[str, tuple[float, str]] = {}
     for anomaly in analysis.impact.anomalies:
         if anomaly.service and anomaly.peak_z > best.get(anomaly.service, (0.0, ""))[0]:
