@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from afteraction.bundle.raw import RawCapture, RawResponse
@@ -49,6 +50,7 @@ _SYSTEM_SUBTYPES = frozenset({"channel_join", "channel_leave", "channel_topic", 
                               "group_join", "group_leave", "file_share", "file_comment",
                               "pinned_item", "bot_add", "bot_remove"})
 _LEADING_MENTION = re.compile(r"^<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
+_MESSAGE = EventKind.MESSAGE
 
 
 @dataclass
@@ -82,6 +84,8 @@ def ts_to_datetime(ts: str, *, where: str | None = None) -> datetime:
     """A Slack ts ('1512085950.000216') to an exact UTC time, without float rounding."""
     text = ts if isinstance(ts, str) else str(ts)
     seconds, dot, fraction = text.partition(".")
+    if len(fraction) == 6 and seconds.isdigit() and fraction.isdigit():
+        return _EPOCH + timedelta(0, int(seconds), int(fraction))
     if not (seconds.isdigit() and (not dot or (fraction.isdigit() and len(fraction) <= 6))):
         match = _TS.match(text.strip())
         if not match:
@@ -154,40 +158,45 @@ def message_event(message: dict[str, Any], *, channel_id: str, channel_name: str
     """One Slack message object (API or export) as an event; None for what nobody saw."""
     if not isinstance(message, dict) or "ts" not in message:
         raise BundleError("a message without 'ts'", where=where)
-    subtype = message.get("subtype")
-    if subtype in SKIPPED_SUBTYPES or message.get("hidden"):
+    get = message.get
+    subtype = get("subtype")
+    if subtype in SKIPPED_SUBTYPES or get("hidden"):
         return None
-    ts = str(message["ts"])
+    ts = message["ts"]
+    if not isinstance(ts, str):
+        ts = str(ts)
     at = ts_to_datetime(ts, where=where)
-    is_bot = subtype == "bot_message" or bool(message.get("bot_id"))
-    raw_text = str(message.get("text") or "")
+    raw_text = get("text") or ""
+    if not isinstance(raw_text, str):
+        raw_text = str(raw_text)
     if subtype in _SYSTEM_SUBTYPES:
         # "<@U123> has joined the channel": the actor already says who.
         raw_text = _LEADING_MENTION.sub("", raw_text, count=1)
-    text = slack_text(raw_text, directory)
-    if not text.strip() and message.get("attachments"):
-        text = _attachment_text(message, directory)
+    text = slack_text(raw_text, directory).strip()
+    if not text and get("attachments"):
+        text = _attachment_text(message, directory).strip()
     attrs: dict[str, Any] = {"channel": channel_id, "channel_name": channel_name, "ts": ts}
-    thread_ts = message.get("thread_ts")
+    thread_ts = get("thread_ts")
     if thread_ts:
-        attrs["thread_ts"] = str(thread_ts)
-        if str(thread_ts) == ts:
-            attrs["reply_count"] = int(message.get("reply_count") or 0)
-    user = message.get("user")
-    if is_bot:
-        profile = message.get("bot_profile") or {}
-        actor = (message.get("username") or profile.get("name")
-                 or (directory.users.get(user) if user else None) or message.get("bot_id"))
+        thread_ts = str(thread_ts)
+        attrs["thread_ts"] = thread_ts
+        if thread_ts == ts:
+            attrs["reply_count"] = int(get("reply_count") or 0)
+    user = get("user")
+    if subtype == "bot_message" or get("bot_id"):
+        profile = get("bot_profile") or {}
+        actor = (get("username") or profile.get("name")
+                 or (directory.users.get(user) if user else None) or get("bot_id"))
         attrs["bot"] = True
     else:
-        profile = message.get("user_profile") or {}
-        actor = (directory.users.get(user) if user else None) or profile.get("real_name") or user
+        actor = directory.users.get(user) if user else None
+        if not actor:
+            actor = (get("user_profile") or {}).get("real_name") or user
         attrs["user_id"] = user
     if subtype and subtype != "bot_message":
         attrs["subtype"] = subtype
-    thread = str(thread_ts) if thread_ts else None
-    return Event.fast(source="slack", kind=EventKind.MESSAGE, source_id=f"{channel_id}/{ts}",
-                      at=at, url=permalink(workspace, channel_id, ts, thread), text=text.strip(),
+    return Event.fast(source="slack", kind=_MESSAGE, source_id=f"{channel_id}/{ts}", at=at,
+                      url=permalink(workspace, channel_id, ts, thread_ts), text=text,
                       actor=str(actor) if actor else None, attrs=attrs)
 
 
@@ -261,5 +270,5 @@ def parse(capture: RawCapture, ctx: ParseContext) -> SourceData:
                                   workspace=workspace, where=response.file or response.url)
             if event is not None and event.source_id not in events:
                 events[event.source_id] = event
-    ordered = sorted(events.values(), key=lambda e: (e.at, e.source_id))
+    ordered = sorted(events.values(), key=attrgetter("at", "source_id"))
     return SourceData(events=ordered)
