@@ -60,3 +60,37 @@ def test_calibration(report: Report) -> None:
     assert len(measured) >= 2
     for low, mean, rate, n in measured:
         assert abs(mean - rate) <= 0.15, f"decile {low}: score {mean:.2f}, hit rate {rate:.2f}"
+
+
+def _tail(scores: list[float], hits: int) -> float:
+    """The chance of a hit count at least as far from the expected one, on the side observed,
+    if each suspect is right with the probability its score claims (Poisson-binomial)."""
+    dist = [1.0]
+    for p in scores:
+        dist = [a * (1 - p) + b * p for a, b in zip([*dist, 0.0], [0.0, *dist], strict=True)]
+    if hits >= sum(scores):
+        return sum(dist[hits:])
+    return sum(dist[:hits + 1])
+
+
+def test_sparse_deciles_are_consistent_with_their_scores(report: Report) -> None:
+    """A decile with a handful of suspects cannot show a hit rate within 15 points (one suspect
+    scores 0 or 1), so there the outcomes must be plausible under the scores: no decile's hit
+    count is one the scores make less than 5% likely."""
+    by_decile: dict[int, list[tuple[float, bool]]] = {}
+    for outcome in report.outcomes:
+        for score, hit in outcome.scores:
+            by_decile.setdefault(min(int(score * 10), 9), []).append((score, hit))
+    for decile, rows in sorted(by_decile.items()):
+        if len(rows) >= 10:
+            continue
+        scores = [score for score, _ in rows]
+        hits = sum(1 for _, hit in rows if hit)
+        assert _tail(scores, hits) >= 0.05, (decile, rows)
+
+
+def test_the_tail_probability_is_exact() -> None:
+    assert _tail([0.9], 0) == pytest.approx(0.1)
+    assert _tail([0.9, 0.9], 0) == pytest.approx(0.01)
+    assert _tail([0.5, 0.5], 2) == pytest.approx(0.25)
+    assert _tail([0.2, 0.3], 1) == pytest.approx(0.2 * 0.7 + 0.8 * 0.3 + 0.2 * 0.3)
