@@ -58,12 +58,31 @@ def _fill(values: np.ndarray) -> np.ndarray:
     return filled
 
 
+def _row_medians(rows: np.ndarray) -> np.ndarray:
+    """``np.median(rows, axis=1)`` bit for bit, at about half the cost: median selects both middle
+    elements at once, which numpy does far more slowly than selecting one. So select the upper
+    middle and take the lower as the largest element left of it, then repeat median's own
+    arithmetic. Only a NaN (median propagates it) or a zero picked from a row holding -0.0
+    (either zero may be picked) could tell the two apart, so those go to ``np.median``."""
+    width = rows.shape[1]
+    if width == 0:
+        return np.median(rows, axis=1)
+    half = width // 2
+    part = np.partition(rows, half, axis=1)
+    upper = part[:, half]
+    lower = upper if width % 2 else part[:, :half].max(axis=1)
+    if np.isnan(part).any() or (
+            ((upper == 0) | (lower == 0)).any() and ((part == 0) & np.signbit(part)).any()):
+        return np.median(rows, axis=1)
+    return upper if width % 2 else (lower + upper) / 2
+
+
 def _rolling_median(values: np.ndarray, width: int) -> np.ndarray:
     if len(values) < width:
         return values
     pad = width // 2
     padded = np.pad(values, (pad, width - 1 - pad), mode="edge")
-    return np.median(sliding_window_view(padded, width), axis=1)
+    return _row_medians(sliding_window_view(padded, width))
 
 
 def _runs(mask: np.ndarray, minimum: int) -> list[tuple[int, int]]:
@@ -146,12 +165,13 @@ def detect_anomaly(series: MetricSeries, *, threshold: float = 6.0, sustain_seco
     # hour also gets a shorter, growing baseline so an early onset is still seen.
     head = float(np.median(values[:min_history]))
     padded = np.concatenate((np.full(span - min_history, head), values))
-    windows = sliding_window_view(padded, span)[::stride]
-    centres = np.median(windows, axis=1)
-    spreads = np.median(np.abs(windows - centres[:, None]), axis=1)
     first = min_history + gap
     held = n - first
     if held > 0:
+        # Only the windows that serve a point (the last gap's worth would serve none).
+        windows = sliding_window_view(padded, span)[::stride][:-(-held // stride)]
+        centres = _row_medians(windows)
+        spreads = _row_medians(np.abs(windows - centres[:, None]))
         med[first:] = np.repeat(centres, stride)[:held]
         mad[first:] = np.repeat(spreads, stride)[:held]
     floor = np.maximum(_REL_FLOOR[series.signal] * np.abs(med), _ABS_FLOOR[series.signal])
