@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter, eq
 
 from afteraction.model.events import Event, EventKind, MetricSeries
 from afteraction.model.incident import Catalog, Incident, Window
 from afteraction.model.postmortem import SourceReport
 
 __all__ = ["Evidence"]
+
+_AT = attrgetter("at")
+_ORDER = attrgetter("at", "source", "id")
+
+
+def _in_order(events: Iterable[Event]) -> list[Event]:
+    """Events sorted by (time, source, id). Sorting on the time alone is several times cheaper
+    than on a tuple for tens of thousands of events, and equal times are rare: only the runs of
+    them are then sorted on the whole key."""
+    ordered = sorted(events, key=_AT)
+    ats = [e.at for e in ordered]
+    end = 0
+    for i in compress(range(len(ats)), map(eq, ats, ats[1:])):  # ats[i] == ats[i + 1]
+        if i < end:
+            continue  # inside a run already sorted
+        end = i + 2
+        while end < len(ats) and ats[end] == ats[i]:
+            end += 1
+        ordered[i:end] = sorted(ordered[i:end], key=_ORDER)
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -27,7 +50,7 @@ class Evidence:
               provenance: dict[str, object] | None = None) -> Evidence:
         """Deduplicate by id and sort, so the same input always gives the same output."""
         unique = {e.id: e for e in events}
-        ordered = tuple(sorted(unique.values(), key=lambda e: (e.at, e.source, e.id)))
+        ordered = tuple(_in_order(unique.values()))
         series_sorted = tuple(sorted({s.id: s for s in series}.values(), key=lambda s: s.id))
         return cls(incident=incident, window=window, catalog=catalog, events=ordered,
                    series=series_sorted, sources=dict(sorted(sources.items())),
