@@ -33,12 +33,15 @@ _ACTION = re.compile(
     r"\b(?:i'?m|i am|we'?re|we are|now)\s+(?:" + _ANY_ACTION + r")"
     r"|\b(?:" + _ANY_ACTION + r")\s+(?:now|started|in progress|kicked off|done|complete)\b"
     r"|^\s*(?:ack,?\s*)?(?:" + _ANY_ACTION + r")\b", re.IGNORECASE)
-_KEYWORDS = ("decision", "let", "roll", "revert", "turn", "disabl", "kill", "flag off", "scal",
-             "capacity", "replica", "node", "fail", "drain", "restart", "bounc", "rais", "lower",
-             "hold", "keep", "leave", "pause", "freeze", "go ahead", "agreed", "approv")
+_ACTION_STEMS = ("roll", "revert", "turn", "disabl", "kill", "flag off", "scal", "capacity",
+                 "replica", "node", "fail", "drain", "restart", "bounc", "rais", "lower")
+"""Every ``ACTION_VERBS`` match contains one of these (in lower case)."""
+_KEYWORDS = ("decision", "let", *_ACTION_STEMS, "hold", "keep", "leave", "pause", "freeze",
+             "go ahead", "agreed", "approv")
 """A statement of decision contains one of these; checking them first spares the regexes the
 thousands of messages that cannot match."""
 _KEYWORD = keyword_pattern(_KEYWORDS)
+_ACTION_STEM = keyword_pattern(_ACTION_STEMS)
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:could|should|can|shall|do|would) we\b", re.IGNORECASE)
 
 
@@ -56,18 +59,42 @@ def mitigation_kind_of_text(text: str) -> str | None:
     return None
 
 
+_SPOKEN = (EventKind.MESSAGE, EventKind.UTTERANCE)
+"""Held here because looking a member up on the enum costs more than the comparison it feeds,
+and this pass makes one per event."""
+
+
+def _statement_of(line: str) -> tuple[str, str | None] | None:
+    """What a chat line commits to, from its words alone: (decision | action, the mitigation it
+    names), or None."""
+    text = line.strip()
+    lowered = text.lower()
+    if not _KEYWORD.search(lowered) or _QUESTION.search(text):
+        return None
+    if _DECISION.search(text):
+        return "decision", mitigation_kind_of_text(text)
+    # An action names an action verb. On ASCII text lowercasing is exactly the pattern's case
+    # folding, so the stem look can rule it out; other text goes to the pattern.
+    if (not text.isascii() or _ACTION_STEM.search(lowered)) and _ACTION.search(text):
+        return "action", mitigation_kind_of_text(text)
+    return None
+
+
 def find_decisions(events: list[Event] | tuple[Event, ...]) -> list[Statement]:
+    """A long channel repeats itself ("+1", "any update?", a bot's notices), so each distinct
+    line is judged once."""
     out = []
+    judged: dict[str, tuple[str, str | None] | None] = {}
     for event in events:
-        if event.kind not in (EventKind.MESSAGE, EventKind.UTTERANCE):
+        if event.kind not in _SPOKEN:
+            continue
+        line = event.text
+        if line not in judged:
+            judged[line] = _statement_of(line)
+        verdict = judged[line]
+        if verdict is None:
             continue
         if event.attrs.get("bot") or event.attrs.get("subtype") == "channel_join":
             continue
-        text = event.text.strip()
-        if not text or not _KEYWORD.search(text.lower()) or _QUESTION.search(text):
-            continue
-        if _DECISION.search(text):
-            out.append(Statement(event, "decision", mitigation_kind_of_text(text)))
-        elif _ACTION.search(text):
-            out.append(Statement(event, "action", mitigation_kind_of_text(text)))
+        out.append(Statement(event, *verdict))
     return out
