@@ -58,50 +58,81 @@ def phase_of(at: datetime, m: Milestones) -> Phase:
     return "after"
 
 
+_MESSAGE, _ANNOTATION = EventKind.MESSAGE, EventKind.ANNOTATION
+_ALERT, _DEPLOY = EventKind.ALERT, EventKind.DEPLOY
+_SPOKEN = (EventKind.MESSAGE, EventKind.UTTERANCE)
+_ALWAYS = (EventKind.ALERT, EventKind.STATUS_CHANGE, EventKind.TICKET)
+"""Held here because looking a member up on the enum costs more than the comparison it feeds,
+and this pass makes several per event."""
+
+
 def _is_echo(event: Event, alerts: list[Event], deploys: list[Event]) -> bool:
-    if event.kind == EventKind.MESSAGE and event.attrs.get("bot"):
+    if event.kind == _MESSAGE and event.attrs.get("bot"):
         return any(a.attrs.get("alertname") and a.attrs["alertname"] in event.text
                    and abs((a.at - event.at).total_seconds()) < 900 for a in alerts)
-    if event.kind == EventKind.ANNOTATION and "deploy" in event.attrs.get("tags", []):
-        return any(set(d.services) & set(event.services)
+    if event.kind == _ANNOTATION and "deploy" in event.attrs.get("tags", []):
+        services = set(event.services)
+        return any(not services.isdisjoint(d.services)
                    and abs((d.at - event.at).total_seconds()) < 300 for d in deploys)
     return False
+
+
+def _notable(line: str) -> str | None:
+    """A chat line worth a timeline entry — a sentence naming something a reader needs — as it
+    is compared for repeats (stripped, lower case); None otherwise. The stem look rules most
+    chatter out before the full pattern."""
+    if line.count(" ") < 4 or not _NOTABLE_STEMS.search(line.lower()) or not _NOTABLE.search(line):
+        return None
+    return line.strip().lower()
 
 
 def build_timeline(events: tuple[Event, ...], m: Milestones, keep_ids: set[str],
                    affected: tuple[str, ...], window_start: datetime, window_end: datetime,
                    milestone_of: dict[str, str]) -> list[TimelineEntry]:
-    """``keep_ids``: events the analysis cites (suspects, decisions, detection...) always stay."""
-    alerts = [e for e in events if e.kind == EventKind.ALERT]
-    deploys = [e for e in events if e.kind == EventKind.DEPLOY]
+    """``keep_ids``: events the analysis cites (suspects, decisions, detection...) always stay.
+    A long channel repeats itself, so each distinct chat line is judged once."""
+    alerts: list[Event] = []
+    deploys: list[Event] = []
+    for e in events:  # one pass for both: touching 50,000 events costs more than the tests
+        kind = e.kind
+        if kind == _ALERT:
+            alerts.append(e)
+        elif kind == _DEPLOY:
+            deploys.append(e)
     near = (m.impact_start - timedelta(minutes=45)) if m.impact_start else window_start
+    on_affected = set(affected)
+    judged: dict[str, str | None] = {}
     out = []
     seen_text: set[tuple[str, str]] = set()
     for e in events:
-        if not (window_start <= e.at <= window_end) and e.id not in keep_ids:
-            continue
-        keep = e.id in keep_ids
-        if not keep:
-            if _is_echo(e, alerts, deploys):
+        cited = e.id in keep_ids
+        kind = e.kind
+        if not cited:
+            if not (window_start <= e.at <= window_end):
                 continue
-            if e.kind in CHANGE_KINDS:
-                keep = e.at >= near or bool(set(e.services) & set(affected))
-            elif e.kind in (EventKind.ALERT, EventKind.STATUS_CHANGE):
-                keep = True
-            elif e.kind in (EventKind.MESSAGE, EventKind.UTTERANCE):
-                keep = (e.text.count(" ") >= 4 and e.attrs.get("subtype") != "channel_join"
-                        and _NOTABLE_STEMS.search(e.text.lower()) is not None
-                        and bool(_NOTABLE.search(e.text)))
-            elif e.kind == EventKind.TICKET:
-                keep = True
-        if not keep:
-            continue
-        signature = (e.actor or "", e.text.strip().lower())
-        if e.kind in (EventKind.MESSAGE, EventKind.UTTERANCE) and e.id not in keep_ids:
-            if signature in seen_text:
+            if kind in _SPOKEN:
+                line = e.text
+                if line not in judged:
+                    judged[line] = _notable(line)
+                said = judged[line]
+                if said is None:
+                    continue
+                attrs = e.attrs
+                if attrs.get("subtype") == "channel_join" or (
+                        kind == _MESSAGE and attrs.get("bot") and _is_echo(e, alerts, deploys)):
+                    continue
+                signature = (e.actor or "", said)
+                if signature in seen_text:
+                    continue
+                seen_text.add(signature)
+            elif kind == _ANNOTATION and _is_echo(e, alerts, deploys):
                 continue
-            seen_text.add(signature)
-        out.append(TimelineEntry(at=e.at, source=e.source, kind=str(e.kind), text=e.text,
+            elif kind in CHANGE_KINDS:
+                if e.at < near and on_affected.isdisjoint(e.services):
+                    continue
+            elif kind not in _ALWAYS:
+                continue
+        out.append(TimelineEntry(at=e.at, source=e.source, kind=str(kind), text=e.text,
                                  url=e.url, phase=phase_of(e.at, m), id=e.id, actor=e.actor,
                                  services=e.services, milestone=milestone_of.get(e.id)))
     return out
