@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ from afteraction.analysis.keywords import keyword_pattern
 from afteraction.analysis.lag import lag_log_ratio
 from afteraction.analysis.onset import Anomaly
 from afteraction.analysis.phases import Mitigation
-from afteraction.analysis.rollout import caller_evidence, rollout_evidence
+from afteraction.analysis.rollout import CallerEvidence, caller_evidence, rollout_evidence
 from afteraction.model.events import CHANGE_KINDS, Event, EventKind, MetricSeries
 from afteraction.model.incident import Catalog
 from afteraction.model.postmortem import EvidenceItem, Suspect
@@ -73,24 +74,30 @@ class Candidate:
         return tuple(sorted(items, key=lambda x: (-abs(x.weight), x.kind)))
 
 
+_DEPLOY, _MERGE, _FLAG = EventKind.DEPLOY, EventKind.MERGE, EventKind.FLAG
+_SPOKEN = (EventKind.MESSAGE, EventKind.UTTERANCE)
+"""Held here because looking a member up on the enum costs more than the comparison it feeds,
+and these passes make one per event."""
+
+
 def _service_of(event: Event) -> str | None:
     return event.services[0] if event.services else None
 
 
 def _lag_kind(event: Event) -> str:
-    if event.kind in (EventKind.MERGE, EventKind.DEPLOY) and event.attrs.get("config_only"):
+    if event.kind in (_MERGE, _DEPLOY) and event.attrs.get("config_only"):
         return "config"
     return str(event.kind)
 
 
 def _title(event: Event) -> str:
-    if event.kind == EventKind.DEPLOY:
+    if event.kind == _DEPLOY:
         version = event.attrs.get("version") or event.attrs.get("ref") or ""
         what = "Config deploy" if event.attrs.get("config_only") else "Deploy"
         return f"{what} of {_service_of(event)} {version}".strip()
-    if event.kind == EventKind.MERGE:
+    if event.kind == _MERGE:
         return f"PR #{event.attrs.get('number')}: {event.text}"
-    if event.kind == EventKind.FLAG:
+    if event.kind == _FLAG:
         return event.text or f"Flag {event.attrs.get('flag_key')}"
     return event.text
 
@@ -98,12 +105,10 @@ def _title(event: Event) -> str:
 _PR = re.compile(r"#\s?(\d+)\b")
 
 
-
-
 def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, list[str]]:
     """Candidate id -> ids of the messages that name it (its version, PR number, flag key, or
     its service next to "deploy"/"rollout"). One pass over the chat, a dictionary lookup per
-    word, whatever the number of candidates."""
+    word, whatever the number of candidates; a line a long channel repeats is read once."""
     tokens: dict[str, list[str]] = {}
     numbers: dict[str, list[str]] = {}
     deploys_of: dict[str, list[str]] = {}
@@ -111,21 +116,21 @@ def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, li
         e = c.event
         if e.attrs.get("version"):
             tokens.setdefault(str(e.attrs["version"]).lower(), []).append(e.id)
-        if e.kind == EventKind.FLAG and e.attrs.get("flag_key"):
+        if e.kind == _FLAG and e.attrs.get("flag_key"):
             tokens.setdefault(str(e.attrs["flag_key"]).lower(), []).append(e.id)
-        if e.kind == EventKind.MERGE and e.attrs.get("number"):
+        if e.kind == _MERGE and e.attrs.get("number"):
             numbers.setdefault(str(e.attrs["number"]), []).append(e.id)
-        if e.kind == EventKind.DEPLOY and c.service:
+        if e.kind == _DEPLOY and c.service:
             deploys_of.setdefault(c.service, []).append(e.id)
     service_deploy = {s: re.compile(rf"\b{re.escape(s)}\b[^.?!]{{0,40}}\b(?:deploy|release|"
                                     r"rollout|v\d)", re.IGNORECASE) for s in deploys_of}
     names = keyword_pattern(tokens) if tokens else None
-    out: dict[str, list[str]] = {}
-    for message in chatter:
-        text = message.text
+    any_service = keyword_pattern(service_deploy) if service_deploy else None
+
+    def named_in(text: str) -> set[str]:
         lowered = text.lower()
         hits: set[str] = set()
-        if names is not None:
+        if names is not None and names.search(lowered):  # most lines name no token at all
             for match in names.finditer(lowered):
                 start, end = match.span()
                 before = lowered[start - 1] if start else " "
@@ -137,36 +142,49 @@ def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, li
         if "#" in text:
             for number in _PR.findall(text):
                 hits.update(numbers.get(number, ()))
-        for service, pattern in service_deploy.items():
-            if service in lowered and pattern.search(text):
-                hits.update(deploys_of[service])
-        for hit in hits:
+        # A service's deploy is named with one of the patterns' closing words. On ASCII text
+        # lowercasing is exactly the patterns' case folding, so substring looks can rule it out.
+        if any_service is not None and (
+                not text.isascii() or "deploy" in lowered or "release" in lowered
+                or "rollout" in lowered or "v" in lowered) and any_service.search(lowered):
+            for service, pattern in service_deploy.items():
+                if service in lowered and pattern.search(text):
+                    hits.update(deploys_of[service])
+        return hits
+
+    read: dict[str, set[str]] = {}
+    out: dict[str, list[str]] = {}
+    for message in chatter:
+        text = message.text
+        if text not in read:
+            read[text] = named_in(text)
+        for hit in read[text]:
             out.setdefault(hit, []).append(message.id)
     return out
 
 
-def _candidate_events(events: tuple[Event, ...], impact_start: datetime,
+def _candidate_events(events: Sequence[Event], impact_start: datetime,
                       lookback: timedelta) -> list[Candidate]:
     earliest = impact_start - lookback
     latest = impact_start + timedelta(minutes=2)
     changes = [e for e in events if e.kind in CHANGE_KINDS and earliest <= e.at <= latest]
-    deploys = [e for e in changes if e.kind == EventKind.DEPLOY]
+    deploys = [e for e in changes if e.kind == _DEPLOY]
     by_repo: dict[object, list[Event]] = {}
     for d in deploys:
         if not d.attrs.get("rollback"):
             by_repo.setdefault(d.attrs.get("repo"), []).append(d)
     out: dict[str, Candidate] = {}
     for event in changes:
-        if event.kind == EventKind.DEPLOY and (event.attrs.get("rollback") or event.attrs.get(
+        if event.kind == _DEPLOY and (event.attrs.get("rollback") or event.attrs.get(
                 "state") in ("failure", "error")):
             continue
-        if event.kind == EventKind.MERGE and event.attrs.get("revert_of") is not None:
+        if event.kind == _MERGE and event.attrs.get("revert_of") is not None:
             continue
-        if event.kind == EventKind.MERGE and not event.attrs.get("config_only"):
+        if event.kind == _MERGE and not event.attrs.get("config_only"):
             if any(d.at >= event.at for d in by_repo.get(event.attrs.get("repo"), ())):
                 continue  # its deploy carries it
         out[event.id] = Candidate(event, _service_of(event))
-    for merge in (e for e in events if e.kind == EventKind.MERGE and e.at <= latest):
+    for merge in (e for e in events if e.kind == _MERGE and e.at <= latest):
         ship = next((d for d in by_repo.get(merge.attrs.get("repo"), ()) if d.at >= merge.at),
                     None)
         if ship is not None and ship.id in out:
@@ -204,26 +222,40 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
                                 and s.signal in ("error_ratio", "latency"))
     upstream_of = {s: catalog.upstream_of(s) for s in affected}
     talk_from = start - timedelta(minutes=5)
-    spoken = (EventKind.MESSAGE, EventKind.UTTERANCE)
-    chatter = [e for e in events if e.kind in spoken and e.at >= talk_from]
+    # One pass sorts out the two kinds of event the features read; the helpers below then walk
+    # a few thousand changes instead of every chat line.
+    changes: list[Event] = []
+    chatter: list[Event] = []
+    for e in events:
+        kind = e.kind
+        if kind in _SPOKEN:
+            if e.at >= talk_from:
+                chatter.append(e)
+        elif kind in CHANGE_KINDS:
+            changes.append(e)
     minutes = lookback.total_seconds() / 60
-    out = _candidate_events(events, start, lookback)
-    actions = _undo_actions(events, start)
-    rolled_back = _rolled_back(events)
+    by_service: dict[str | None, list[MetricSeries]] = {}
+    for one in series:
+        by_service.setdefault(one.service, []).append(one)
+    own_series = {service: tuple(group) for service, group in by_service.items()}
+    callers_of: dict[str, CallerEvidence | None] = {}
+    out = _candidate_events(changes, start, lookback)
+    actions = _undo_actions(changes, start)
+    rolled_back = _rolled_back(changes)
     named = _mentions(out, chatter)
     for c in out:
         e, service = c.event, c.service
         lag = (start - e.at).total_seconds()
         c.add("lag", lag_log_ratio(lag / 60, _lag_kind(e), minutes),
               f"{format_duration(lag)} before impact started ({_lag_kind(e)} lag model)")
-        if e.kind == EventKind.MERGE and not e.attrs.get("config_only"):
+        if e.kind == _MERGE and not e.attrs.get("config_only"):
             c.add("merge_only", 1.0, "merged, but no deploy of it was seen")
         if service is not None:
             _place(c, service, affected, roots, onsets, first_at, upstream_of, series_services)
         _undo(c, actions, rolled_back, mitigation, start)
-        _rollout(c, series, anomalies, start, mitigation)
+        _rollout(c, series, own_series, callers_of, anomalies, start, mitigation)
         _size(c)
-        if e.kind == EventKind.FLAG and service in affected:
+        if e.kind == _FLAG and service in affected:
             before, after = e.attrs.get("rollout_from"), e.attrs.get("rollout_to")
             if e.attrs.get("action") == "on" or (before is not None and after is not None
                                                  and after > before):
@@ -258,15 +290,15 @@ def _place(c: Candidate, service: str, affected: set[str], roots: set[str],
                                 "affected service")
 
 
-def _undo_actions(events: tuple[Event, ...], start: datetime) -> list[Event]:
+def _undo_actions(events: Sequence[Event], start: datetime) -> list[Event]:
     """The few events after impact that can undo a change: rollbacks, reverts, flag reductions."""
     out = []
     for x in events:
         if x.at < start:
             continue
-        if (x.kind == EventKind.DEPLOY and x.attrs.get("rollback")) or (
-                x.kind == EventKind.MERGE and x.attrs.get("revert_of") is not None) or (
-                x.kind == EventKind.FLAG):
+        if (x.kind == _DEPLOY and x.attrs.get("rollback")) or (
+                x.kind == _MERGE and x.attrs.get("revert_of") is not None) or (
+                x.kind == _FLAG):
             out.append(x)
     return out
 
@@ -293,19 +325,19 @@ def _undo(c: Candidate, actions: list[Event], rolled_back: dict[str, set[str]],
 
 
 def _same_target(action: Event, change: Event) -> bool:
-    if action.kind == EventKind.FLAG or change.kind == EventKind.FLAG:
+    if action.kind == _FLAG or change.kind == _FLAG:
         return action.attrs.get("flag_key") == change.attrs.get("flag_key") and bool(
             action.attrs.get("flag_key"))
     return bool(set(action.services) & set(change.services))
 
 
-def _rolled_back(events: tuple[Event, ...]) -> dict[str, set[str]]:
+def _rolled_back(events: Sequence[Event]) -> dict[str, set[str]]:
     """Rollback deploy id -> ids of the deploys it took back: those after the deploy of the
     version it returned to (``rollback_to``), or, when that is unknown, the latest one before it."""
     by_service: dict[tuple[str, ...], list[Event]] = {}
     out: dict[str, set[str]] = {}
     for e in events:
-        if e.kind != EventKind.DEPLOY:
+        if e.kind != _DEPLOY:
             continue
         history = by_service.setdefault(e.services, [])
         if e.attrs.get("rollback"):
@@ -325,12 +357,12 @@ def _rolled_back(events: tuple[Event, ...]) -> dict[str, set[str]]:
 def _undoes(action: Event, change: Event, rolled_back: dict[str, set[str]]) -> bool:
     if action.at <= change.at:
         return False
-    if change.kind == EventKind.DEPLOY and action.kind == EventKind.DEPLOY:
+    if change.kind == _DEPLOY and action.kind == _DEPLOY:
         return change.id in rolled_back.get(action.id, ())
-    if change.kind == EventKind.MERGE and action.kind == EventKind.MERGE:
+    if change.kind == _MERGE and action.kind == _MERGE:
         return action.attrs.get("revert_of") == change.attrs.get("number") and \
             action.attrs.get("repo") == change.attrs.get("repo")
-    if change.kind == EventKind.FLAG and action.kind == EventKind.FLAG:
+    if change.kind == _FLAG and action.kind == _FLAG:
         if action.attrs.get("flag_key") != change.attrs.get("flag_key"):
             return False
         before, after = action.attrs.get("rollout_from"), action.attrs.get("rollout_to")
@@ -339,13 +371,18 @@ def _undoes(action: Event, change: Event, rolled_back: dict[str, set[str]]) -> b
     return False
 
 
-def _rollout(c: Candidate, series: tuple[MetricSeries, ...], anomalies: list[Anomaly],
+def _rollout(c: Candidate, series: tuple[MetricSeries, ...],
+             own_series: dict[str | None, tuple[MetricSeries, ...]],
+             callers_of: dict[str, CallerEvidence | None], anomalies: list[Anomaly],
              start: datetime, mitigation: Mitigation | None) -> None:
+    """``own_series``: the series of each service, since the pods compared are the changed
+    service's own; ``callers_of``: caller evidence already worked out, which depends on the
+    service alone. Both spare hundreds of deploys a scan of every series."""
     e = c.event
-    if e.kind != EventKind.DEPLOY or c.service is None:
+    if e.kind != _DEPLOY or c.service is None:
         return
     until = mitigation.at if mitigation is not None and mitigation.at > e.at else None
-    pods = rollout_evidence(e, series, until)
+    pods = rollout_evidence(e, own_series.get(c.service, ()), until)
     if pods is not None:
         what = "error ratio" if pods.signal == "error_ratio" else "p99 latency"
         summary = (f"{pods.new_pods} pod(s) of {pods.version}: {what} {pods.new_level:.4g} vs "
@@ -354,7 +391,9 @@ def _rollout(c: Candidate, series: tuple[MetricSeries, ...], anomalies: list[Ano
             c.add("rollout_worse", 1.0, f"new version worse during the rollout — {summary}")
         elif pods.same:
             c.add("rollout_same", 1.0, f"new version no worse during the rollout — {summary}")
-    callers = caller_evidence(c.service, series, anomalies, start)
+    if c.service not in callers_of:
+        callers_of[c.service] = caller_evidence(c.service, series, anomalies, start)
+    callers = callers_of[c.service]
     if callers is not None:
         if callers.rose:
             c.add("callers_rose", 1.0, f"callers' errors toward {c.service} rose "
@@ -364,7 +403,7 @@ def _rollout(c: Candidate, series: tuple[MetricSeries, ...], anomalies: list[Ano
 
 
 def _size(c: Candidate) -> None:
-    merges = c.ships or ([c.event] if c.event.kind == EventKind.MERGE else [])
+    merges = c.ships or ([c.event] if c.event.kind == _MERGE else [])
     sizes = [int(m.attrs.get("additions", 0) or 0) + int(m.attrs.get("deletions", 0) or 0)
              for m in merges]
     size = sum(sizes) if sizes else c.event.attrs.get("change_size")
