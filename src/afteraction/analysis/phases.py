@@ -25,6 +25,12 @@ _REPORT = re.compile(
     r"error|broken|down|slow|timeout)|\b(?:seeing|getting|spike in|elevated|lots of)\b.*\b(?:"
     r"5xx|errors?|500s?|timeouts?|latency|failures?)|\b(?:is|are|looks?) (?:down|broken|slow)\b|"
     r"\bdeclar(?:e|ing|ed)\b.*\bincident\b|\bincident\b.*\bdeclared\b", re.IGNORECASE)
+_ALERT, _MESSAGE, _TICKET = EventKind.ALERT, EventKind.MESSAGE, EventKind.TICKET
+_DEPLOY, _MERGE, _FLAG, _CONFIG = EventKind.DEPLOY, EventKind.MERGE, EventKind.FLAG, EventKind.CONFIG
+_STATUS_CHANGE = EventKind.STATUS_CHANGE
+_SPOKEN = (EventKind.MESSAGE, EventKind.UTTERANCE)
+"""Held here because looking a member up on the enum costs more than the comparison it feeds,
+and these scans make one per event."""
 _RESOLVED_STATUS = {"resolved", "done", "closed", "fixed", "complete", "completed"}
 _RESOLVED_TEXT = re.compile(r"^\s*(?:incident\s+)?resolved\b|\bmarking (?:this |the incident )?"
                             r"(?:as )?resolved\b|\bincident (?:is )?(?:now )?resolved\b",
@@ -53,7 +59,7 @@ def find_detection(events: tuple[Event, ...] | list[Event], impact_start: dateti
     for event in events:
         if floor is not None and event.at < floor:
             continue
-        if event.kind == EventKind.ALERT and event.attrs.get("state", "firing") == "firing":
+        if event.kind == _ALERT and event.attrs.get("state", "firing") == "firing":
             if affected and event.services and not set(event.services) & set(affected):
                 continue
             candidates.append(Detection(event.at, "alert", event))
@@ -61,7 +67,7 @@ def find_detection(events: tuple[Event, ...] | list[Event], impact_start: dateti
     for event in events:
         if floor is not None and event.at < floor:
             continue
-        if event.kind not in (EventKind.MESSAGE, EventKind.UTTERANCE):
+        if event.kind not in _SPOKEN:
             continue
         if event.attrs.get("bot") or event.attrs.get("subtype") == "channel_join":
             continue
@@ -74,15 +80,15 @@ def find_detection(events: tuple[Event, ...] | list[Event], impact_start: dateti
 
 
 def _is_rollback(event: Event) -> bool:
-    return event.kind == EventKind.DEPLOY and bool(event.attrs.get("rollback"))
+    return event.kind == _DEPLOY and bool(event.attrs.get("rollback"))
 
 
 def _is_revert(event: Event) -> bool:
-    return event.kind == EventKind.MERGE and event.attrs.get("revert_of") is not None
+    return event.kind == _MERGE and event.attrs.get("revert_of") is not None
 
 
 def _flag_reduced(event: Event) -> bool:
-    if event.kind != EventKind.FLAG:
+    if event.kind != _FLAG:
         return False
     action = event.attrs.get("action")
     if action == "off":
@@ -104,7 +110,7 @@ def _config_kind(text: str) -> str:
     return "config_change"
 
 
-_ACTION_KINDS = frozenset({EventKind.DEPLOY, EventKind.MERGE, EventKind.FLAG, EventKind.CONFIG})
+_ACTION_KINDS = frozenset({_DEPLOY, _MERGE, _FLAG, _CONFIG})
 
 
 def mitigation_candidates(events: tuple[Event, ...] | list[Event],
@@ -119,10 +125,10 @@ def mitigation_candidates(events: tuple[Event, ...] | list[Event],
             out.append(("revert", event))
         elif _flag_reduced(event):
             out.append(("flag_off", event))
-        elif event.kind == EventKind.CONFIG or (event.kind in (EventKind.DEPLOY, EventKind.MERGE)
+        elif event.kind == _CONFIG or (event.kind in (_DEPLOY, _MERGE)
                                                  and event.attrs.get("config_only")):
             out.append((_config_kind(event.text), event))
-        elif event.kind == EventKind.DEPLOY:
+        elif event.kind == _DEPLOY:
             out.append(("fix_forward", event))
     return out
 
@@ -157,16 +163,16 @@ def find_resolution(events: tuple[Event, ...] | list[Event], incident: Incident,
                     after: datetime | None) -> tuple[datetime, Event] | None:
     key = incident.ticket or incident.id
     for event in events:
-        if (event.kind == EventKind.STATUS_CHANGE and event.attrs.get("key") == key
+        if (event.kind == _STATUS_CHANGE and event.attrs.get("key") == key
                 and str(event.attrs.get("new", "")).lower() in _RESOLVED_STATUS):
             return event.at, event
     for event in events:
-        if event.kind == EventKind.TICKET and event.attrs.get("key") == key:
+        if event.kind == _TICKET and event.attrs.get("key") == key:
             resolved = event.attrs.get("resolved")
             if resolved:
                 return parse_utc(str(resolved)), event
     for event in events:
-        if (event.kind == EventKind.MESSAGE and (after is None or event.at >= after)
+        if (event.kind == _MESSAGE and (after is None or event.at >= after)
                 and _RESOLVED_TEXT.search(event.text)):
             return event.at, event
     return None

@@ -12,11 +12,14 @@ from afteraction.model.postmortem import Related
 __all__ = ["find_related"]
 
 _DONE = {"done", "closed", "resolved", "fixed", "won't do", "wont do", "complete"}
+_TICKET = EventKind.TICKET
+"""Held here: looking a member up on the enum costs more than the comparison it feeds, and the
+ticket scan makes one per event."""
 
 
 def find_related(events: tuple[Event, ...], incident: Incident, services: set[str],
                  impact_start: datetime | None) -> list[Related]:
-    tickets = {str(e.attrs.get("key")): e for e in events if e.kind == EventKind.TICKET}
+    tickets = {str(e.attrs.get("key")): e for e in events if e.kind == _TICKET}
     key = incident.ticket or incident.id
     out: dict[str, Related] = {}
     own = tickets.get(key)
@@ -33,8 +36,7 @@ def find_related(events: tuple[Event, ...], incident: Incident, services: set[st
     for ticket_key, e in sorted(tickets.items(), key=lambda kv: str(kv[0])):
         if ticket_key in out or ticket_key == key:
             continue
-        on_service = set(e.services) & services
-        if not on_service:
+        if services.isdisjoint(e.services):
             continue
         labels = {str(x).lower() for x in e.attrs.get("labels", [])}
         status = str(e.attrs.get("status", "")).lower()
