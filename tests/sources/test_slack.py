@@ -270,3 +270,58 @@ def test_encoder_writes_slack_mrkdwn() -> None:
     assert declare["text"] == "Declaring INC-4242 &lt;checkout&gt; &amp; payments. cc <!here>"
     bot = next(m for m in history["messages"] if m.get("subtype") == "bot_message")
     assert bot["text"] == "" and bot["attachments"][0]["title"].startswith("[FIRING:1]")
+
+
+EDGE_MESSAGES = [
+    {"type": "message", "user": "U01ANA", "text": "  plain words  ", "ts": "1773497001.000100"},
+    {"type": "message", "user": "U01ANA", "text": "reply", "ts": "1773497002.000100",
+     "thread_ts": "1773497001.000100", "parent_user_id": "U01ANA"},
+    {"type": "message", "user": "U01ANA", "text": "parent", "ts": "1773497003.000100",
+     "thread_ts": "1773497003.000100", "reply_count": 2},
+    {"type": "message", "user": "U01ANA", "text": "empty thread", "ts": "1773497004.000100",
+     "thread_ts": ""},
+    {"type": "message", "user": "U0NOBODY", "text": "unknown user", "ts": "1773497005.000100",
+     "user_profile": {"real_name": "Pat Doe"}},
+    {"type": "message", "user": "U01ANA", "text": "short ts", "ts": "1773497006.0001"},
+    {"type": "message", "user": "U01ANA", "text": "number ts", "ts": 1773497007},
+    {"type": "message", "user": "U01ANA", "text": "   ", "ts": "1773497008.000100",
+     "attachments": [{"fallback": "from the attachment"}]},
+    {"type": "message", "user": "U01ANA", "text": "<@U01ANA> &amp; co", "ts": "1773497009.000100"},
+    {"type": "message", "subtype": "channel_join", "user": "U01ANA",
+     "text": "<@U01ANA> has joined the channel", "ts": "1773497010.000100"},
+    {"type": "message", "bot_id": "B01", "username": "alerts", "text": "firing",
+     "ts": "1773497011.000100"},
+    {"type": "message", "user": "U01ANA", "text": "edited", "ts": "1773497012.000100",
+     "edited": {"user": "U01ANA", "ts": "1773497013.000000"}},
+    {"type": "message", "subtype": "tombstone", "text": "This message was deleted.",
+     "ts": "1773497014.000100", "hidden": True},
+]
+
+
+def test_the_short_path_builds_what_message_event_builds() -> None:
+    """Plain messages take a short path through a page; every shape must come out exactly as
+    the general ``message_event`` makes it: the fixtures' messages and the edge shapes."""
+    capture = load_capture(FIXTURES)
+    bodies = [(r, slack.check_ok(r)) for r in capture.responses]
+    directory = slack._directory(bodies)
+    directory.users["U01ANA"] = "Ana Lima"
+    messages = [m for _, body in bodies for m in body.get("messages") or []] + EDGE_MESSAGES
+    shapes = dict(channel_id="C01INC", channel_name="inc", directory=directory,
+                  workspace="https://acme.slack.com/", where="page.json")
+    fast: dict[str, Event] = {}
+    slack._page_events(messages, into=fast, **shapes)  # type: ignore[arg-type]
+    general: dict[str, Event] = {}
+    for message in messages:
+        event = slack.message_event(message, **shapes)  # type: ignore[arg-type]
+        if event is not None:
+            general.setdefault(event.source_id, event)
+    assert list(fast) == list(general)
+    assert {f"C01INC/{m['ts']}" for m in EDGE_MESSAGES if "hidden" not in m} <= set(fast)
+    for key, event in general.items():
+        assert fast[key].model_dump() == event.model_dump(), key
+        assert list(fast[key].attrs) == list(event.attrs), key
+    reply = fast["C01INC/1773497002.000100"]
+    assert reply.url == ("https://acme.slack.com/archives/C01INC/p1773497002000100"
+                         "?thread_ts=1773497001.000100&cid=C01INC")
+    assert reply.attrs["thread_ts"] == "1773497001.000100"
+    assert fast["C01INC/1773497001.000100"].text == "plain words"

@@ -106,12 +106,19 @@ class Event(BaseModel):
             at = require_utc(at)
         if not url:
             raise ValueError("an event needs a citation url")
+        return cls.from_parts(event_id(source, str(kind), source_id), source, kind, at, source_id,
+                              url, text, actor, services, {} if attrs is None else attrs)
+
+    @classmethod
+    def from_parts(cls, id: str, source: str, kind: EventKind, at: datetime,
+                   source_id: str, url: str, text: str, actor: str | None,
+                   services: tuple[str, ...], attrs: dict[str, Any], /) -> Event:
+        """The bare constructor under ``fast``, for a parser's innermost loop that has already
+        made sure of what ``fast`` checks (a UTC time, a url, the id from :func:`event_id`)."""
         event = _new(cls)
-        _set(event, "__dict__", {
-            "id": event_id(source, str(kind), source_id), "source": source, "kind": kind,
-            "at": at,
-            "source_id": source_id, "url": url, "text": text, "actor": actor,
-            "services": services, "attrs": {} if attrs is None else attrs})
+        _set(event, "__dict__", {"id": id, "source": source, "kind": kind, "at": at,
+                                 "source_id": source_id, "url": url, "text": text,
+                                 "actor": actor, "services": services, "attrs": attrs})
         _set(event, "__pydantic_fields_set__", _ALL_FIELDS_SET)
         _set(event, "__pydantic_extra__", None)
         _set(event, "__pydantic_private__", None)
