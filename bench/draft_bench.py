@@ -3,7 +3,9 @@
 Run by hand:  .venv/bin/python bench/draft_bench.py [--messages 50000] [--series 300] ...
 
 The bundle (50,000 Slack messages, 300 metric series of 6 h at 15 s, 2,000 changes, 1,000 Jira
-tickets, a 2 h transcript) is generated and written first, untimed. Then, each in a fresh
+tickets, a 2 h transcript) is generated and written first, untimed. Its chat is like a real busy
+channel's: a fifth stock chatter ("ack", "+1"), the rest lines that almost never repeat, so
+nothing is flattered by the same words coming back. Then, each in a fresh
 process so the numbers are not flattered by warm caches of the other:
 - "parse only": read every raw file of the bundle and ``json.loads`` it (VTT files are read);
 - "full draft": read the bundle, parse every source, analyse, build the postmortem and render

@@ -22,6 +22,35 @@ from afteraction.model.events import Event, EventKind
 __all__ = ["large_scenario"]
 
 
+_LOOKS = ("looking at", "checking", "pulled up", "comparing", "scrolling through",
+          "going over", "reading", "watching", "grepping", "sharing")
+_THINGS = ("the {service} dashboard", "pod {service}-{pod}", "trace {trace}",
+           "node ip-10-{a}-{b}-{c}", "the {service} logs for request {trace}",
+           "shard {a} of the {service} store", "the {region} load balancer",
+           "the runbook page for {service}", "query plan {pod} on the {service} replica",
+           "ticket ZD-{ticket} from {company}", "the {service} queue consumer group {pod}")
+_TAILS = ("", " in {region}", " since {hh}:{mm}", ", nothing odd so far", ", will report back",
+          " again", " from {hh}:{mm} to {hh2}:{mm}", " ({a} of {b} hosts)", " with {person}",
+          ", same as the last {a} minutes", "; shared in the doc")
+_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
+_COMPANIES = ("Northwind", "Contoso", "Fabrikam", "Globex", "Initech", "Umbrella", "Hooli")
+
+
+def _chatter_line(rng: random.Random) -> str:
+    """A line of a busy channel that says nothing about the incident, and, like real chat,
+    almost never the same words twice: trace ids, pods, hosts and times differ."""
+    values = {"service": rng.choice(SERVICE_PROFILES).name, "pod": f"{rng.getrandbits(24):06x}",
+              "trace": f"{rng.getrandbits(64):016x}", "a": rng.randint(1, 64),
+              "b": rng.randint(65, 250), "c": rng.randint(1, 254),
+              "region": rng.choice(_REGIONS), "ticket": rng.randint(10_000, 99_999),
+              "company": rng.choice(_COMPANIES), "hh": rng.randint(10, 18),
+              "mm": f"{rng.randint(0, 59):02d}",
+              "person": rng.choice(PEOPLE).name.split()[0]}
+    values["hh2"] = int(values["hh"]) + rng.randint(0, 2)
+    line = f"{rng.choice(_LOOKS)} {rng.choice(_THINGS)}{rng.choice(_TAILS)}"
+    return line.format(**values)
+
+
 def large_scenario(seed: int = DEMO_SEED, *, messages: int = 50_000, series: int = 300,
                    changes: int = 2_000, tickets: int = 1_000,
                    transcript_hours: float = 2.0) -> Scenario:
@@ -32,13 +61,17 @@ def large_scenario(seed: int = DEMO_SEED, *, messages: int = 50_000, series: int
                            if e.kind not in (EventKind.MESSAGE, EventKind.UTTERANCE)]
     people = list(PEOPLE)
 
-    # chat: the demo channel's story plus filler up to ``messages``
+    # chat: the demo channel's story plus filler up to ``messages``; a fifth is the short stock
+    # chatter ("ack", "+1", "looking") every channel repeats, the rest is all different lines
     story = [e for e in base.events if e.kind == EventKind.MESSAGE]
     channel = ChannelBuilder("C07INC4721", "inc-4721-checkout-errors", rng)
     channel.events.extend(story)
     channel._used.update(str(e.attrs["ts"]) for e in story)
     threads = [str(e.attrs["ts"]) for e in story if e.attrs.get("reply_count")]
-    channel.filler(start + 60, end - 60, max(0, messages - len(story)), people, threads)
+    filler = max(0, messages - len(story))
+    channel.filler(start + 60, end - 60, filler // 5, people, threads)
+    for _ in range(filler - filler // 5):
+        channel.say(rng.uniform(start + 60, end - 60), rng.choice(people), _chatter_line(rng))
     events.extend(channel.finish())
 
     # bridge: the demo's lines, then filler to ``transcript_hours``
