@@ -96,6 +96,16 @@ def test_missing_source_file_marks_the_source_and_keeps_the_draft(bundle: Path) 
     assert pm.suspects and pm.suspects[0].service == "inventory"
 
 
+def test_a_folder_where_a_source_file_should_be(bundle: Path) -> None:
+    victim = sorted((bundle / "github").glob("*deployments*"))[0]
+    victim.unlink()
+    victim.mkdir()
+    pm = draft_from_path(bundle)
+    assert pm.sources["github"].status == "error"
+    assert pm.sources["github"].detail == f"{victim}: file listed in index.json is missing"
+    assert pm.sources["slack"].status == "ok"
+
+
 def test_corrupt_source_file_marks_the_source_and_keeps_the_draft(bundle: Path) -> None:
     victim = sorted((bundle / "jira").glob("*search*"))[0]
     victim.write_text('{"issues": [ {"key": "INC-4721", ')

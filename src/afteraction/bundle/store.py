@@ -83,14 +83,17 @@ def _read_source(folder: Path, name: str) -> RawCapture:
     for position, entry in enumerate(index):
         if not isinstance(entry, dict) or "file" not in entry or "url" not in entry:
             raise BundleError(f"entry {position} needs 'file' and 'url'", where=str(index_file))
-        body_file = folder / entry["file"]
-        if not body_file.is_file():
-            raise BundleError("file listed in index.json is missing", where=str(body_file))
+        body_file = str(folder / entry["file"])
+        try:  # one open per body, no stat first: a large bundle has thousands of them
+            with open(body_file, "rb") as handle:
+                body = handle.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise BundleError("file listed in index.json is missing", where=body_file) from None
         responses.append(RawResponse(
-            url=entry["url"], body=body_file.read_bytes(), method=entry.get("method", "GET"),
+            url=entry["url"], body=body, method=entry.get("method", "GET"),
             params=entry.get("params") or {}, status=int(entry.get("status", 200)),
             headers=entry.get("headers") or {}, meta=entry.get("meta") or {},
-            file=str(body_file)))
+            file=body_file))
     return RawCapture(source=name, responses=tuple(responses))
 
 
