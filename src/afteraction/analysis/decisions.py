@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from afteraction.analysis.keywords import keyword_pattern
+from afteraction.analysis.keywords import LineScan, keyword_pattern, spellings
 from afteraction.model.events import Event, EventKind
 
 __all__ = ["ACTION_VERBS", "Statement", "find_decisions", "mitigation_kind_of_text"]
@@ -43,6 +43,31 @@ thousands of messages that cannot match."""
 _KEYWORD = keyword_pattern(_KEYWORDS)
 _ACTION_STEM = keyword_pattern(_ACTION_STEMS)
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:could|should|can|shall|do|would) we\b", re.IGNORECASE)
+
+
+_ACTION_SPELLINGS = (
+    *spellings(("roll", "rolling", "rolled"), ("", " ", "-"), ("back",)), "revert",
+    *spellings(("turn", "turning", "turned"), (" off",)), *spellings(("disabl",), ("e", "ing", "ed")),
+    *spellings(("kill",), ("", " ", "-"), ("switch",)), "flag off",
+    *spellings(("scale", "scaling", "scaled"), (" up", " out")),
+    *spellings(("add", "adding", "added"), (" ",), ("", "more "), ("capacity", "replicas", "nodes")),
+    *spellings(("fail", "failing", "failed"), ("", " ", "-"), ("over",)),
+    *spellings(("drain", "draining", "drained"), (" ",), ("traffic", "region")),
+    "restart", *spellings(("bounc",), ("e", "ing", "ed")),
+    *spellings(("raise", "raising", "raised"), (" ",), ("", "the "), ("limit", "timeout", "pool")),
+    *spellings(("lower", "lowering", "lowered"), (" ",)))
+"""Every ``ACTION_VERBS`` match, in lower case, holds one of these: each verb's fixed words,
+spelt out every way its pattern allows."""
+_MAY_STATE = LineScan((
+    *_ACTION_SPELLINGS, "decision", "let's go ahead", "lets go ahead",
+    *spellings(("hold", "keep", "leave", "pause", "freeze"), (" ",), ("", "the "),
+               ("flag", "deploy", "rollout", "config", "release")),
+    *spellings(("we", "we're", "we are", "we will", "we'll"), (" ",), ("", "going to ", "gonna "),
+               ("keep", "hold"))))
+"""A line ``_DECISION`` or ``_ACTION`` matches holds, in lower case, one of these words: every
+branch of either names an action verb, except "decision", "let's go ahead", holding a flag or
+the like, and "we'll keep" or "hold". Said of ASCII lines, where lowercasing is the patterns'
+case folding; :class:`LineScan` reports the other lines anyway."""
 
 
 @dataclass(frozen=True)
@@ -81,17 +106,13 @@ def _statement_of(line: str) -> tuple[str, str | None] | None:
 
 
 def find_decisions(events: list[Event] | tuple[Event, ...]) -> list[Statement]:
-    """A long channel repeats itself ("+1", "any update?", a bot's notices), so each distinct
-    line is judged once."""
+    """Only the few chat lines that hold a statement's words, found for all lines at once, are
+    judged; in a long channel the rest are nearly all of them."""
+    texts = [event.text if event.kind in _SPOKEN else "" for event in events]
     out = []
-    judged: dict[str, tuple[str, str | None] | None] = {}
-    for event in events:
-        if event.kind not in _SPOKEN:
-            continue
-        line = event.text
-        if line not in judged:
-            judged[line] = _statement_of(line)
-        verdict = judged[line]
+    for i in _MAY_STATE.lines(texts):
+        event = events[i]
+        verdict = _statement_of(event.text)
         if verdict is None:
             continue
         if event.attrs.get("bot") or event.attrs.get("subtype") == "channel_join":
