@@ -9,10 +9,12 @@ annotation repeating the deployment).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from afteraction.analysis.keywords import keyword_pattern
+from afteraction.analysis.keywords import LineScan, keyword_pattern, spellings
 from afteraction.model.events import CHANGE_KINDS, Event, EventKind
 from afteraction.model.postmortem import Phase, TimelineEntry
 
@@ -31,6 +33,16 @@ _NOTABLE_STEMS = keyword_pattern((
     "declar", "root cause", "error", "5xx", "timeout", "latency", "p99", "lock", "pool", "cpu",
     "saturat", "decision"))
 """Every ``_NOTABLE`` match contains one of these: a cheap first look before the full pattern."""
+
+_MAY_BE_NOTABLE = LineScan((
+    "deploy", *spellings(("roll", "rolled", "rolling"), ("", " ", "-"), ("back",)), "revert",
+    "flag", "rollout", *spellings(("v",), "0123456789"), "#", "customer", "status page",
+    "mitigat", "resolved", "recover", "back to baseline", "back to normal", "declar",
+    "root cause", *spellings(("error", "errors"), (" rate", " ratio")), "5xx", "timeout",
+    "latency", "p99", "lock", "pool", "cpu", "saturat", "decision"))
+"""A line ``_NOTABLE`` matches holds, in lower case, one of these: each branch's fixed words,
+spelt out every way it allows ("PR #12" and "#123" both hold "#"). Said of ASCII lines, where
+lowercasing is the pattern's case folding; :class:`LineScan` reports the other lines anyway."""
 
 
 @dataclass(frozen=True)
@@ -66,15 +78,34 @@ _ALWAYS = (EventKind.ALERT, EventKind.STATUS_CHANGE, EventKind.TICKET)
 and this pass makes several per event."""
 
 
-def _is_echo(event: Event, alerts: list[Event], deploys: list[Event]) -> bool:
+def _is_echo(event: Event, alerts: list[Event], deploys_at: dict[str, list[datetime]]) -> bool:
+    """``deploys_at``: the times of each service's deploys, in order."""
     if event.kind == _MESSAGE and event.attrs.get("bot"):
         return any(a.attrs.get("alertname") and a.attrs["alertname"] in event.text
                    and abs((a.at - event.at).total_seconds()) < 900 for a in alerts)
     if event.kind == _ANNOTATION and "deploy" in event.attrs.get("tags", []):
-        services = set(event.services)
-        return any(not services.isdisjoint(d.services)
-                   and abs((d.at - event.at).total_seconds()) < 300 for d in deploys)
+        return any(_one_within(deploys_at.get(service, ()), event.at, _DEPLOY_ECHO)
+                   for service in set(event.services))
     return False
+
+
+_DEPLOY_ECHO = timedelta(seconds=300)
+
+
+def _one_within(times: Sequence[datetime], at: datetime, gap: timedelta) -> bool:
+    """Whether one of ``times`` (in order) is less than ``gap`` from ``at``."""
+    i = bisect_right(times, at - gap)
+    return i < len(times) and times[i] - at < gap
+
+
+def _deploy_times(deploys: list[Event]) -> dict[str, list[datetime]]:
+    out: dict[str, list[datetime]] = {}
+    for deploy in deploys:
+        for service in set(deploy.services):
+            out.setdefault(service, []).append(deploy.at)
+    for times in out.values():
+        times.sort()
+    return out
 
 
 def _notable(line: str) -> str | None:
@@ -90,42 +121,57 @@ def build_timeline(events: tuple[Event, ...], m: Milestones, keep_ids: set[str],
                    affected: tuple[str, ...], window_start: datetime, window_end: datetime,
                    milestone_of: dict[str, str]) -> list[TimelineEntry]:
     """``keep_ids``: events the analysis cites (suspects, decisions, detection...) always stay.
-    A long channel repeats itself, so each distinct chat line is judged once."""
+    Of the chat only the cited lines and the few that may be notable, found for all lines at
+    once, are looked at: in a long channel the rest are nearly all of it."""
     alerts: list[Event] = []
     deploys: list[Event] = []
-    for e in events:  # one pass for both: touching 50,000 events costs more than the tests
+    looked_at: list[int] = []  # the events other than chat, and the chat cited
+    texts: list[str] = []  # the chat lines, "" for the other events
+    for i, e in enumerate(events):  # one pass for all: touching 50,000 events costs the most
         kind = e.kind
+        if kind in _SPOKEN:
+            texts.append(e.text)
+            if e.id in keep_ids:
+                looked_at.append(i)
+            continue
+        texts.append("")
+        looked_at.append(i)
         if kind == _ALERT:
             alerts.append(e)
         elif kind == _DEPLOY:
             deploys.append(e)
+    judged: dict[str, str | None] = {}  # a channel's stock lines come back again and again
+    notable: dict[int, str | None] = {}
+    for i in _MAY_BE_NOTABLE.lines(texts):
+        line = texts[i]
+        if line not in judged:
+            judged[line] = _notable(line)
+        notable[i] = judged[line]
+    deploys_at = _deploy_times(deploys)
     near = (m.impact_start - timedelta(minutes=45)) if m.impact_start else window_start
     on_affected = set(affected)
-    judged: dict[str, str | None] = {}
     out = []
     seen_text: set[tuple[str, str]] = set()
-    for e in events:
+    for i in sorted(set(looked_at).union(notable)):
+        e = events[i]
         cited = e.id in keep_ids
         kind = e.kind
         if not cited:
             if not (window_start <= e.at <= window_end):
                 continue
             if kind in _SPOKEN:
-                line = e.text
-                if line not in judged:
-                    judged[line] = _notable(line)
-                said = judged[line]
+                said = notable[i]
                 if said is None:
                     continue
                 attrs = e.attrs
                 if attrs.get("subtype") == "channel_join" or (
-                        kind == _MESSAGE and attrs.get("bot") and _is_echo(e, alerts, deploys)):
+                        kind == _MESSAGE and attrs.get("bot") and _is_echo(e, alerts, deploys_at)):
                     continue
                 signature = (e.actor or "", said)
                 if signature in seen_text:
                     continue
                 seen_text.add(signature)
-            elif kind == _ANNOTATION and _is_echo(e, alerts, deploys):
+            elif kind == _ANNOTATION and _is_echo(e, alerts, deploys_at):
                 continue
             elif kind in CHANGE_KINDS:
                 if e.at < near and on_affected.isdisjoint(e.services):
