@@ -4,6 +4,7 @@ services roll out at once, because it does not depend on timing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ import numpy as np
 from afteraction.analysis.onset import Anomaly
 from afteraction.model.events import Event, MetricSeries
 
-__all__ = ["CallerEvidence", "RolloutEvidence", "caller_evidence", "rollout_evidence"]
+__all__ = ["CallerEvidence", "RolloutEvidence", "caller_evidence", "pod_series", "rollout_evidence"]
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,20 @@ def _mean(series: list[MetricSeries], lo: float, hi: float) -> tuple[float, int]
     return (float(np.median(values)) if values else float("nan")), used
 
 
-def rollout_evidence(change: Event, series: tuple[MetricSeries, ...],
+def pod_series(series: Iterable[MetricSeries]) -> list[MetricSeries]:
+    """The series a rollout is judged on: one pod's error ratio or latency, with its version."""
+    return [s for s in series if "pod" in s.labels and "version" in s.labels
+            and s.signal in ("error_ratio", "latency")]
+
+
+def rollout_evidence(change: Event, series: Sequence[MetricSeries],
                      until: datetime | None) -> RolloutEvidence | None:
     """Compare pods labelled with the deployed version against the other pods of the service."""
     version = change.attrs.get("version")
     service = change.services[0] if change.services else None
     if not version or service is None:
         return None
-    pods = [s for s in series if s.service == service and "pod" in s.labels
-            and "version" in s.labels and s.signal in ("error_ratio", "latency")]
+    pods = [s for s in pod_series(series) if s.service == service]
     if not pods:
         return None
     start = change.at.timestamp()

@@ -15,16 +15,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import le
 
 from afteraction.analysis.impact import Impact
-from afteraction.analysis.keywords import keyword_pattern
+from afteraction.analysis.keywords import LineScan, keyword_pattern, spellings
 from afteraction.analysis.lag import lag_log_ratio
 from afteraction.analysis.onset import Anomaly
 from afteraction.analysis.phases import Mitigation
-from afteraction.analysis.rollout import CallerEvidence, caller_evidence, rollout_evidence
+from afteraction.analysis.rollout import (
+    CallerEvidence,
+    caller_evidence,
+    pod_series,
+    rollout_evidence,
+)
 from afteraction.model.events import CHANGE_KINDS, Event, EventKind, MetricSeries
 from afteraction.model.incident import Catalog
 from afteraction.model.postmortem import EvidenceItem, Suspect
@@ -103,12 +110,17 @@ def _title(event: Event) -> str:
 
 
 _PR = re.compile(r"#\s?(\d+)\b")
+_CLOSING = ("deploy", "release", "rollout", *spellings(("v",), "0123456789"))
+"""What a service's deploy is named with after the service, in lower case: the closing words of
+the patterns in ``_mentions``."""
 
 
-def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, list[str]]:
-    """Candidate id -> ids of the messages that name it (its version, PR number, flag key, or
-    its service next to "deploy"/"rollout"). One pass over the chat, a dictionary lookup per
-    word, whatever the number of candidates; a line a long channel repeats is read once."""
+def _mentions(candidates: list[Candidate], chatter: list[Event],
+              texts: list[str]) -> dict[str, list[str]]:
+    """Candidate id -> ids of the messages (``texts``: what each says) that name it (its
+    version, PR number, flag key, or its service next to "deploy"/"rollout"). Only the few
+    lines holding a word a mention needs, found for all lines at once, are read, each distinct
+    line once."""
     tokens: dict[str, list[str]] = {}
     numbers: dict[str, list[str]] = {}
     deploys_of: dict[str, list[str]] = {}
@@ -122,9 +134,23 @@ def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, li
             numbers.setdefault(str(e.attrs["number"]), []).append(e.id)
         if e.kind == _DEPLOY and c.service:
             deploys_of.setdefault(c.service, []).append(e.id)
+    needed = {"#"} if numbers else set()
+    if deploys_of:
+        needed.update(_CLOSING)
+    # a line naming a token that holds one of these words holds the word ("v2" in "v2.14.0")
+    holds_needed = keyword_pattern(needed) if needed else None
+    needed.update(t for t in tokens if holds_needed is None or not holds_needed.search(t))
+    lines = LineScan(needed).lines(texts) if needed else []
+    # only the tokens these lines hold can match in them, so only those need a pattern (a
+    # token's first characters, which many share, rule most of them out)
+    said = "\0".join({texts[i].lower() for i in lines})
+    by_head: dict[str, list[str]] = {}
+    for token in tokens:
+        by_head.setdefault(token[:4], []).append(token)
+    named = [t for head, group in by_head.items() if head in said for t in group if t in said]
+    names = keyword_pattern(named) if named else None
     service_deploy = {s: re.compile(rf"\b{re.escape(s)}\b[^.?!]{{0,40}}\b(?:deploy|release|"
                                     r"rollout|v\d)", re.IGNORECASE) for s in deploys_of}
-    names = keyword_pattern(tokens) if tokens else None
     any_service = keyword_pattern(service_deploy) if service_deploy else None
 
     def named_in(text: str) -> set[str]:
@@ -154,12 +180,12 @@ def _mentions(candidates: list[Candidate], chatter: list[Event]) -> dict[str, li
 
     read: dict[str, set[str]] = {}
     out: dict[str, list[str]] = {}
-    for message in chatter:
-        text = message.text
+    for i in lines:
+        text = texts[i]
         if text not in read:
             read[text] = named_in(text)
         for hit in read[text]:
-            out.setdefault(hit, []).append(message.id)
+            out.setdefault(hit, []).append(chatter[i].id)
     return out
 
 
@@ -173,6 +199,7 @@ def _candidate_events(events: Sequence[Event], impact_start: datetime,
     for d in deploys:
         if not d.attrs.get("rollback"):
             by_repo.setdefault(d.attrs.get("repo"), []).append(d)
+    last_deploy = {repo: max(d.at for d in ds) for repo, ds in by_repo.items()}
     out: dict[str, Candidate] = {}
     for event in changes:
         if event.kind == _DEPLOY and (event.attrs.get("rollback") or event.attrs.get(
@@ -180,16 +207,30 @@ def _candidate_events(events: Sequence[Event], impact_start: datetime,
             continue
         if event.kind == _MERGE and event.attrs.get("revert_of") is not None:
             continue
-        if event.kind == _MERGE and not event.attrs.get("config_only"):
-            if any(d.at >= event.at for d in by_repo.get(event.attrs.get("repo"), ())):
-                continue  # its deploy carries it
+        if event.kind == _MERGE and not event.attrs.get("config_only") and \
+                event.attrs.get("repo") in last_deploy and \
+                last_deploy[event.attrs.get("repo")] >= event.at:
+            continue  # a deploy after it carries it
         out[event.id] = Candidate(event, _service_of(event))
+    ship_of = {repo: _first_at_or_after(ds) for repo, ds in by_repo.items()}
     for merge in (e for e in events if e.kind == _MERGE and e.at <= latest):
-        ship = next((d for d in by_repo.get(merge.attrs.get("repo"), ()) if d.at >= merge.at),
-                    None)
+        first = ship_of.get(merge.attrs.get("repo"))
+        ship = first(merge.at) if first is not None else None
         if ship is not None and ship.id in out:
             out[ship.id].ships.append(merge)
     return list(out.values())
+
+
+def _first_at_or_after(deploys: list[Event]) -> Callable[[datetime], Event | None]:
+    """The first of ``deploys`` (in their order) at or after a time: found by bisection when
+    they are in time order, as evidence always is, else by walking them."""
+    ats = [d.at for d in deploys]
+    if all(map(le, ats, ats[1:])):
+        def first(at: datetime) -> Event | None:
+            i = bisect_left(ats, at)
+            return deploys[i] if i < len(deploys) else None
+        return first
+    return lambda at: next((d for d in deploys if d.at >= at), None)
 
 
 def _roots(impact: Impact, catalog: Catalog) -> tuple[dict[str, datetime], set[str]]:
@@ -226,34 +267,37 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
     # a few thousand changes instead of every chat line.
     changes: list[Event] = []
     chatter: list[Event] = []
+    said: list[str] = []
     for e in events:
         kind = e.kind
         if kind in _SPOKEN:
             if e.at >= talk_from:
                 chatter.append(e)
+                said.append(e.text)
         elif kind in CHANGE_KINDS:
             changes.append(e)
     minutes = lookback.total_seconds() / 60
     by_service: dict[str | None, list[MetricSeries]] = {}
-    for one in series:
+    for one in pod_series(series):
         by_service.setdefault(one.service, []).append(one)
-    own_series = {service: tuple(group) for service, group in by_service.items()}
+    own_pods = {service: tuple(group) for service, group in by_service.items()}
     callers_of: dict[str, CallerEvidence | None] = {}
     out = _candidate_events(changes, start, lookback)
     actions = _undo_actions(changes, start)
     rolled_back = _rolled_back(changes)
-    named = _mentions(out, chatter)
+    named = _mentions(out, chatter, said)
     for c in out:
         e, service = c.event, c.service
         lag = (start - e.at).total_seconds()
-        c.add("lag", lag_log_ratio(lag / 60, _lag_kind(e), minutes),
-              f"{format_duration(lag)} before impact started ({_lag_kind(e)} lag model)")
+        lag_kind = _lag_kind(e)
+        c.add("lag", lag_log_ratio(lag / 60, lag_kind, minutes),
+              f"{format_duration(lag)} before impact started ({lag_kind} lag model)")
         if e.kind == _MERGE and not e.attrs.get("config_only"):
             c.add("merge_only", 1.0, "merged, but no deploy of it was seen")
         if service is not None:
             _place(c, service, affected, roots, onsets, first_at, upstream_of, series_services)
         _undo(c, actions, rolled_back, mitigation, start)
-        _rollout(c, series, own_series, callers_of, anomalies, start, mitigation)
+        _rollout(c, series, own_pods, callers_of, anomalies, start, mitigation)
         _size(c)
         if e.kind == _FLAG and service in affected:
             before, after = e.attrs.get("rollout_from"), e.attrs.get("rollout_to")
@@ -372,17 +416,17 @@ def _undoes(action: Event, change: Event, rolled_back: dict[str, set[str]]) -> b
 
 
 def _rollout(c: Candidate, series: tuple[MetricSeries, ...],
-             own_series: dict[str | None, tuple[MetricSeries, ...]],
+             own_pods: dict[str | None, tuple[MetricSeries, ...]],
              callers_of: dict[str, CallerEvidence | None], anomalies: list[Anomaly],
              start: datetime, mitigation: Mitigation | None) -> None:
-    """``own_series``: the series of each service, since the pods compared are the changed
-    service's own; ``callers_of``: caller evidence already worked out, which depends on the
-    service alone. Both spare hundreds of deploys a scan of every series."""
+    """``own_pods``: the pod series of each service (``pod_series``), since the pods compared
+    are the changed service's own; ``callers_of``: caller evidence already worked out, which
+    depends on the service alone. Both spare hundreds of deploys a scan of every series."""
     e = c.event
     if e.kind != _DEPLOY or c.service is None:
         return
     until = mitigation.at if mitigation is not None and mitigation.at > e.at else None
-    pods = rollout_evidence(e, own_series.get(c.service, ()), until)
+    pods = rollout_evidence(e, own_pods.get(c.service, ()), until)
     if pods is not None:
         what = "error ratio" if pods.signal == "error_ratio" else "p99 latency"
         summary = (f"{pods.new_pods} pod(s) of {pods.version}: {what} {pods.new_level:.4g} vs "
