@@ -142,6 +142,12 @@ def _anchored(anchor: str, words: list[str]) -> re.Pattern[bytes]:
 _JOIN = "\0"
 """Joins the lines: a character chat does not hold, so that lines are told apart by counting."""
 
+_FOLD = bytes(range(65)) + bytes(range(97, 123)) + bytes(range(91, 128)) + b"\x80" * 128
+"""Lowers the ASCII letters of Latin-1 text and makes every other letter one 0x80 byte."""
+_OTHER = re.compile(b"\x80\x80*")
+"""Where a line is not ASCII, in text folded with ``_FOLD``. (It begins with a literal, which the
+engine looks for fastest.)"""
+
 
 class LineScan:
     """Which of many lines may hold one of some lowercase keywords, in lower case.
@@ -162,19 +168,45 @@ class LineScan:
         """The indexes of the lines that may hold a keyword, ascending."""
         if self._every_line:
             return list(range(len(lines)))
-        text = _JOIN.join(lines)
-        found: set[int] = set()
-        if not text.isascii():
-            found.update(i for i, line in enumerate(lines) if not line.isascii())
-        try:  # a byte for each character, so that every offset stays where it was
-            data = text.encode("latin-1")
-        except UnicodeEncodeError:
-            data = text.encode("ascii", "replace")
-        data = data.lower()  # the ASCII letters alone
-        starts = sorted(match.start() for pattern in self._patterns
-                        for match in pattern.finditer(data))
-        found.update(_line_numbers(data, starts, lines))
-        return sorted(found)
+        folded = _fold(lines)
+        patterns = [_OTHER, *self._patterns] if folded.marked else self._patterns
+        starts = sorted(match.start() for pattern in patterns
+                        for match in pattern.finditer(folded.data))
+        return sorted({*folded.others, *_line_numbers(folded.data, starts, lines)})
+
+
+@dataclass(frozen=True)
+class _Folded:
+    lines: list[str]
+    data: bytes
+    """The lines joined, a byte for each character (so that every offset stays where it was),
+    the ASCII letters lowered."""
+    marked: bool
+    """Whether every other character is a 0x80 byte, which ``_OTHER`` finds."""
+    others: tuple[int, ...]
+    """The lines not ASCII, when they are not marked."""
+
+
+_last_folded: _Folded | None = None
+
+
+def _fold(lines: Sequence[str]) -> _Folded:
+    """A draft scans the same chat for decisions, mentions and the timeline, so the last lines
+    folded are kept with their text, for when the same lines come again: telling that they are
+    the same costs a glance at each line, joining and folding them a pass over every character."""
+    global _last_folded
+    last = _last_folded
+    if last is not None and last.lines == lines:
+        return last
+    text = _JOIN.join(lines)
+    try:
+        folded = _Folded(list(lines), text.encode("latin-1").translate(_FOLD),
+                         not text.isascii(), ())
+    except UnicodeEncodeError:  # rarer: it takes a look at each line
+        folded = _Folded(list(lines), text.encode("ascii", "replace").lower(), False,
+                         tuple(i for i, line in enumerate(lines) if not line.isascii()))
+    _last_folded = folded
+    return folded
 
 
 def _line_numbers(data: bytes, starts: list[int], lines: Sequence[str]) -> list[int]:
