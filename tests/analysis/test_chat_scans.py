@@ -170,6 +170,16 @@ def test_a_scan_counts_lines_right_when_a_line_holds_the_joining_character() -> 
     assert LineScan(["é"]).lines(["é", "e"]) == [0]
 
 
+def test_a_scan_of_lines_changed_since_the_last_one_reads_them_afresh() -> None:
+    scan = LineScan(["roll back"])
+    lines = ["we roll back", "nothing"]
+    assert scan.lines(lines) == [0]
+    lines[1] = "Roll Back too"
+    assert scan.lines(lines) == [0, 1]
+    assert LineScan(["nothing", "too"]).lines(list(lines)) == [1]
+    assert scan.lines(("roll back é", "x")) == [0]
+
+
 def _language(pattern: str) -> set[str]:
     """Every string a finite pattern (literals, classes, groups, branches, bounded repeats)
     matches."""
@@ -386,6 +396,7 @@ def test_mentions_are_those_found_by_reading_every_line(seed: int) -> None:
     lines += [f"{rng.choice(SERVICES)} {rng.choice(('deploy', 'rollout', 'v2.14.0', 'release'))}"
               f" went out, {rng.choice(lines)}" for _ in range(400)]
     chatter = _chat(lines, seed)
-    found = _mentions(candidates, chatter, [m.text for m in chatter])
-    assert found == _every_line_mentions(candidates, chatter)
+    talk_from = T0 + timedelta(minutes=30)
+    found = _mentions(candidates, chatter, [m.text for m in chatter], talk_from)
+    assert found == _every_line_mentions(candidates, [m for m in chatter if m.at >= talk_from])
     assert sum(map(len, found.values())) > 300

@@ -115,12 +115,12 @@ _CLOSING = ("deploy", "release", "rollout", *spellings(("v",), "0123456789"))
 the patterns in ``_mentions``."""
 
 
-def _mentions(candidates: list[Candidate], chatter: list[Event],
-              texts: list[str]) -> dict[str, list[str]]:
-    """Candidate id -> ids of the messages (``texts``: what each says) that name it (its
-    version, PR number, flag key, or its service next to "deploy"/"rollout"). Only the few
-    lines holding a word a mention needs, found for all lines at once, are read, each distinct
-    line once."""
+def _mentions(candidates: list[Candidate], events: Sequence[Event], texts: list[str],
+              talk_from: datetime) -> dict[str, list[str]]:
+    """Candidate id -> ids of the messages from ``talk_from`` on that name it (its version, PR
+    number, flag key, or its service next to "deploy"/"rollout"). ``texts``: what each event
+    says if it is chat, else "". Only the few lines holding a word a mention needs, found for
+    all lines at once, are read, each distinct line once."""
     tokens: dict[str, list[str]] = {}
     numbers: dict[str, list[str]] = {}
     deploys_of: dict[str, list[str]] = {}
@@ -140,7 +140,8 @@ def _mentions(candidates: list[Candidate], chatter: list[Event],
     # a line naming a token that holds one of these words holds the word ("v2" in "v2.14.0")
     holds_needed = keyword_pattern(needed) if needed else None
     needed.update(t for t in tokens if holds_needed is None or not holds_needed.search(t))
-    lines = LineScan(needed).lines(texts) if needed else []
+    lines = [i for i in (LineScan(needed).lines(texts) if needed else ())
+             if events[i].kind in _SPOKEN and events[i].at >= talk_from]
     # only the tokens these lines hold can match in them, so only those need a pattern (a
     # token's first characters, which many share, rule most of them out)
     said = "\0".join({texts[i].lower() for i in lines})
@@ -185,7 +186,7 @@ def _mentions(candidates: list[Candidate], chatter: list[Event],
         if text not in read:
             read[text] = named_in(text)
         for hit in read[text]:
-            out.setdefault(hit, []).append(chatter[i].id)
+            out.setdefault(hit, []).append(events[i].id)
     return out
 
 
@@ -264,17 +265,17 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
     upstream_of = {s: catalog.upstream_of(s) for s in affected}
     talk_from = start - timedelta(minutes=5)
     # One pass sorts out the two kinds of event the features read; the helpers below then walk
-    # a few thousand changes instead of every chat line.
+    # a few thousand changes instead of every chat line. (The chat is read as the other passes
+    # read it, whole, which lets its scan reuse their text: see ``LineScan``.)
     changes: list[Event] = []
-    chatter: list[Event] = []
     said: list[str] = []
     for e in events:
         kind = e.kind
         if kind in _SPOKEN:
-            if e.at >= talk_from:
-                chatter.append(e)
-                said.append(e.text)
-        elif kind in CHANGE_KINDS:
+            said.append(e.text)
+            continue
+        said.append("")
+        if kind in CHANGE_KINDS:
             changes.append(e)
     minutes = lookback.total_seconds() / 60
     by_service: dict[str | None, list[MetricSeries]] = {}
@@ -285,7 +286,7 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
     out = _candidate_events(changes, start, lookback)
     actions = _undo_actions(changes, start)
     rolled_back = _rolled_back(changes)
-    named = _mentions(out, chatter, said)
+    named = _mentions(out, events, said, talk_from)
     for c in out:
         e, service = c.event, c.service
         lag = (start - e.at).total_seconds()
