@@ -143,7 +143,7 @@ _JOIN = "\0"
 """Joins the lines: a character chat does not hold, so that lines are told apart by counting."""
 
 _FOLD = bytes(range(65)) + bytes(range(97, 123)) + bytes(range(91, 128)) + b"\x80" * 128
-"""Lowers the ASCII letters of Latin-1 text and makes every other letter one 0x80 byte."""
+"""Lowers the ASCII letters of Latin-1 text and makes every other character one 0x80 byte."""
 _OTHER = re.compile(b"\x80\x80*")
 """Where a line is not ASCII, in text folded with ``_FOLD``. (It begins with a literal, which the
 engine looks for fastest.)"""
@@ -172,10 +172,10 @@ class LineScan:
         patterns = [_OTHER, *self._patterns] if folded.marked else self._patterns
         starts = sorted(match.start() for pattern in patterns
                         for match in pattern.finditer(folded.data))
-        return sorted({*folded.others, *_line_numbers(folded.data, starts, lines)})
+        return sorted({*folded.others, *folded.line_numbers(starts)})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Folded:
     lines: list[str]
     data: bytes
@@ -185,6 +185,21 @@ class _Folded:
     """Whether every other character is a 0x80 byte, which ``_OTHER`` finds."""
     others: tuple[int, ...]
     """The lines not ASCII, when they are not marked."""
+    counted: bool
+    """Whether the joins alone are NULs, so that a line is told by counting them."""
+
+    def line_numbers(self, starts: list[int]) -> list[int]:
+        """The line each of ``starts`` (ascending offsets in ``data``) falls in."""
+        if self.counted:
+            numbers = []
+            line = at = 0
+            for start in starts:  # count the joins on the way
+                line += self.data.count(b"\0", at, start)
+                at = start
+                numbers.append(line)
+            return numbers
+        ends = list(accumulate(len(text) + 1 for text in self.lines))  # past each line's join
+        return [bisect_right(ends, start) for start in starts]
 
 
 _last_folded: _Folded | None = None
@@ -199,28 +214,12 @@ def _fold(lines: Sequence[str]) -> _Folded:
     if last is not None and last.lines == lines:
         return last
     text = _JOIN.join(lines)
+    counted = text.count(_JOIN) == len(lines) - 1
     try:
         folded = _Folded(list(lines), text.encode("latin-1").translate(_FOLD),
-                         not text.isascii(), ())
+                         not text.isascii(), (), counted)
     except UnicodeEncodeError:  # rarer: it takes a look at each line
         folded = _Folded(list(lines), text.encode("ascii", "replace").lower(), False,
-                         tuple(i for i, line in enumerate(lines) if not line.isascii()))
+                         tuple(i for i, line in enumerate(lines) if not line.isascii()), counted)
     _last_folded = folded
     return folded
-
-
-def _line_numbers(data: bytes, starts: list[int], lines: Sequence[str]) -> list[int]:
-    """The line each of ``starts`` (ascending offsets in the joined ``data``) falls in."""
-    if not starts:
-        return []
-    join = _JOIN.encode()
-    numbers = []
-    line = at = 0
-    for start in starts:  # count the joins on the way
-        line += data.count(join, at, start)
-        at = start
-        numbers.append(line)
-    if line + data.count(join, at) == len(lines) - 1:
-        return numbers
-    ends = list(accumulate(len(text) + 1 for text in lines))  # a line held a NUL
-    return [bisect_right(ends, start) for start in starts]
