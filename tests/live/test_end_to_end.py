@@ -6,13 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
-from tests.stubs import INCIDENT, TOKENS, Fleet
-
-
 from afteraction.cli import app
+from tests.stubs import INCIDENT, TOKENS, Fleet
 
 CAPTURE_METADATA = ("captured_at", "tool_version", "generated_at")
 
