@@ -39,14 +39,14 @@ _COMPANIES = ("Northwind", "Contoso", "Fabrikam", "Globex", "Initech", "Umbrella
 def _chatter_line(rng: random.Random) -> str:
     """A line of a busy channel that says nothing about the incident, and, like real chat,
     almost never the same words twice: trace ids, pods, hosts and times differ."""
-    values = {"service": rng.choice(SERVICE_PROFILES).name, "pod": f"{rng.getrandbits(24):06x}",
+    hour = rng.randint(10, 18)
+    values: dict[str, object] = {"service": rng.choice(SERVICE_PROFILES).name, "pod": f"{rng.getrandbits(24):06x}",
               "trace": f"{rng.getrandbits(64):016x}", "a": rng.randint(1, 64),
               "b": rng.randint(65, 250), "c": rng.randint(1, 254),
               "region": rng.choice(_REGIONS), "ticket": rng.randint(10_000, 99_999),
-              "company": rng.choice(_COMPANIES), "hh": rng.randint(10, 18),
-              "mm": f"{rng.randint(0, 59):02d}",
+              "company": rng.choice(_COMPANIES), "hh": hour,
+              "hh2": hour + rng.randint(0, 2), "mm": f"{rng.randint(0, 59):02d}",
               "person": rng.choice(PEOPLE).name.split()[0]}
-    values["hh2"] = int(values["hh"]) + rng.randint(0, 2)
     line = f"{rng.choice(_LOOKS)} {rng.choice(_THINGS)}{rng.choice(_TAILS)}"
     return line.format(**values)
 
