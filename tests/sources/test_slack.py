@@ -306,8 +306,8 @@ def test_the_short_path_builds_what_message_event_builds() -> None:
     directory = slack._directory(bodies)
     directory.users["U01ANA"] = "Ana Lima"
     messages = [m for _, body in bodies for m in body.get("messages") or []] + EDGE_MESSAGES
-    shapes = dict(channel_id="C01INC", channel_name="inc", directory=directory,
-                  workspace="https://acme.slack.com/", where="page.json")
+    shapes = {"channel_id": "C01INC", "channel_name": "inc", "directory": directory,
+              "workspace": "https://acme.slack.com/", "where": "page.json"}
     fast: dict[str, Event] = {}
     slack._page_events(messages, into=fast, **shapes)  # type: ignore[arg-type]
     general: dict[str, Event] = {}
