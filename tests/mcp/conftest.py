@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from tests.mcp_sources.grafana import McpGrafanaStub
+from tests.stubs import Fleet
+from tests.stubs.runner import StubServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools"
@@ -77,3 +82,15 @@ def which(name: str) -> str:
     found = shutil.which(name)
     assert found, f"{name} not on PATH"
     return found
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Iterator[Fleet]:
+    """The stub APIs, Jira as Data Center, with Prometheus reached through Grafana's proxy and
+    an mcp-grafana-shaped Grafana, for the MCP source adapters to talk to."""
+    stubs = Fleet(jira_flavor="datacenter", via_grafana=True)
+    grafana = McpGrafanaStub()
+    stubs.apps["grafana"] = grafana
+    stubs.servers["grafana"] = StubServer(grafana)
+    with stubs:
+        yield stubs

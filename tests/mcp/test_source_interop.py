@@ -17,7 +17,6 @@ The JSON is identical except, by design:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -36,21 +35,9 @@ from afteraction.sources.mcp.client import McpServerConfig, open_session
 from afteraction.sources.mcp.config import OFFLINE_ENV
 from afteraction.sources.mcp.grafana import GrafanaOptions, collect_grafana
 from tests.mcp.conftest import ROOT, installed
-from tests.mcp_sources.grafana import McpGrafanaStub
 from tests.stubs import INCIDENT, TOKENS, Fleet
-from tests.stubs.runner import StubServer
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def fleet() -> Iterator[Fleet]:
-    stubs = Fleet(jira_flavor="datacenter", via_grafana=True)
-    grafana = McpGrafanaStub()
-    stubs.apps["grafana"] = grafana
-    stubs.servers["grafana"] = StubServer(grafana)
-    with stubs:
-        yield stubs
 
 
 def settings(fleet: Fleet) -> Settings:

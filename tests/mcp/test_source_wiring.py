@@ -15,7 +15,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,7 @@ from afteraction.render import render_json
 from afteraction.settings import parse_settings
 from afteraction.sources.mcp.client import McpServerConfig, open_session
 from tests.mcp.conftest import ROOT, installed
-from tests.mcp_sources.grafana import McpGrafanaStub
 from tests.stubs import INCIDENT, TOKENS, Fleet
-from tests.stubs.runner import StubServer
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
 NATIVE = ("github", "slack", "zoom", "launchdarkly")
@@ -39,16 +36,6 @@ FINDINGS = ("incident", "window", "title", "summary", "impact", "affected_servic
             "impact_start", "detected_at", "detection_method", "mitigated_at", "mitigation_type",
             "mitigation_ref", "recovered_at", "resolved_at", "ttd_seconds", "ttm_seconds",
             "ttr_seconds", "trigger", "confident", "suspects", "decisions", "related")
-
-
-@pytest.fixture(scope="module")
-def fleet() -> Iterator[Fleet]:
-    stubs = Fleet(jira_flavor="datacenter", via_grafana=True)
-    grafana = McpGrafanaStub()
-    stubs.apps["grafana"] = grafana
-    stubs.servers["grafana"] = StubServer(grafana)
-    with stubs:
-        yield stubs
 
 
 def mcp_sections(fleet: Fleet, *, grafana: str | None = None, jira: str | None = None,
