@@ -45,7 +45,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from afteraction.bundle.raw import RawCapture, RawResponse
 from afteraction.errors import BundleError, TimeError
@@ -83,8 +83,6 @@ _DEPLOYMENT_PATH = re.compile(r"/deployments/(\d+)/?$")
 _REPO_PATH = re.compile(r"/repos/([^/]+/[^/]+)")
 _REPO_ID_PATH = re.compile(r"/repositories/(\d+)(?:/|$)")
 _WEB_REPO = re.compile(r"^https?://[^/]+/([^/]+/[^/]+)/(?:pull|commit|blob)/")
-_PLAIN_URL = re.compile(r"(https?)://([^/?#\[\]\t\r\n]*)((?:/[^?#\t\r\n]*)?)"
-                        r"(?:\?([^#\t\r\n]*))?(?:#([^\t\r\n]*))?")
 _LINK_PART = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";]+)"?')
 _REVERTS = re.compile(r"(?mi)^\s*Reverts\s+(?:([\w.-]+/[\w.-]+))?#(\d+)\b")
 _CONFIG_DIRS = frozenset({"config", "configs", "conf", "deploy", "deployment", "deployments",
@@ -121,17 +119,9 @@ def _where(response: RawResponse) -> str:
     return response.file or response.url
 
 
-@functools.lru_cache(maxsize=8192, typed=True)
-def _urlsplit(url: Any) -> SplitResult:
-    """``urlsplit(url)``; a plain ASCII http(s) URL, what APIs send, is cut by one regex instead.
-
-    A parse reads each page's URL several times over, more than urlsplit's own cache holds.
-    Anything the regex does not fully match (tabs, brackets, other schemes) goes to urlsplit.
-    """
-    plain = _PLAIN_URL.fullmatch(url) if isinstance(url, str) and url.isascii() else None
-    if plain is None:
-        return urlsplit(url)
-    return SplitResult(*plain.groups(default=""))
+_urlsplit = functools.lru_cache(maxsize=8192, typed=True)(urlsplit)
+"""``urlsplit`` with room for every URL of a capture: a parse reads each page's URL several
+times over, more than urlsplit's own cache holds."""
 
 
 def _route(response: RawResponse) -> tuple[str, int | None] | None:
@@ -168,10 +158,7 @@ def _full_url(response: RawResponse) -> str:
 
 
 def _url_key(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    return _parts_key(_urlsplit(url))
-
-
-def _parts_key(parts: SplitResult) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    parts = _urlsplit(url)
     return parts.netloc.lower(), parts.path.rstrip("/"), tuple(sorted(parse_qsl(parts.query)))
 
 
@@ -477,10 +464,7 @@ def completeness_problems(capture: RawCapture) -> list[str]:
     Parsing goes on without these; the draft's source report should show them.
     """
     problems: list[str] = []
-    # split up front so a malformed URL still fails here; comparing keys waits for a next link
-    # that is not captured exactly as written
-    captured = {url: _urlsplit(url) for url in map(_full_url, capture.responses)}
-    seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+    seen = {_url_key(_full_url(r)) for r in capture.responses}
     queries: dict[str, tuple[int, int, str]] = {}
     for response in capture.responses:
         where = _where(response)
@@ -494,10 +478,8 @@ def completeness_problems(capture: RawCapture) -> list[str]:
             problems.append(f"{where}: HTTP {response.status}{detail}")
             continue
         next_url = parse_link_header(response.header("Link")).get("next")
-        if next_url and next_url not in captured:
-            seen = seen or {_parts_key(parts) for parts in captured.values()}
-            if _url_key(next_url) not in seen:
-                problems.append(f"{where}: next page {next_url} was not captured")
+        if next_url and _url_key(next_url) not in seen:
+            problems.append(f"{where}: next page {next_url} was not captured")
         if _route(response) == ("search", None):
             data = response.json()
             if not isinstance(data, dict):
