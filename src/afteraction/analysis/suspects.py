@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import le
+from operator import attrgetter
 
 from afteraction.analysis.impact import Impact
 from afteraction.analysis.keywords import LineScan, keyword_pattern, spellings
@@ -81,6 +81,7 @@ class Candidate:
         return tuple(sorted(items, key=lambda x: (-abs(x.weight), x.kind)))
 
 
+_AT = attrgetter("at")
 _DEPLOY, _MERGE, _FLAG = EventKind.DEPLOY, EventKind.MERGE, EventKind.FLAG
 _SPOKEN = (EventKind.MESSAGE, EventKind.UTTERANCE)
 """Held here because looking a member up on the enum costs more than the comparison it feeds,
@@ -200,7 +201,9 @@ def _candidate_events(events: Sequence[Event], impact_start: datetime,
     for d in deploys:
         if not d.attrs.get("rollback"):
             by_repo.setdefault(d.attrs.get("repo"), []).append(d)
-    last_deploy = {repo: max(d.at for d in ds) for repo, ds in by_repo.items()}
+    for ds in by_repo.values():
+        ds.sort(key=_AT)  # evidence is in time order already; a stable sort keeps its ties
+    times = {repo: [d.at for d in ds] for repo, ds in by_repo.items()}
     out: dict[str, Candidate] = {}
     for event in changes:
         if event.kind == _DEPLOY and (event.attrs.get("rollback") or event.attrs.get(
@@ -208,30 +211,19 @@ def _candidate_events(events: Sequence[Event], impact_start: datetime,
             continue
         if event.kind == _MERGE and event.attrs.get("revert_of") is not None:
             continue
-        if event.kind == _MERGE and not event.attrs.get("config_only") and \
-                event.attrs.get("repo") in last_deploy and \
-                last_deploy[event.attrs.get("repo")] >= event.at:
+        shipped = times.get(event.attrs.get("repo"))
+        if event.kind == _MERGE and not event.attrs.get("config_only") and shipped and \
+                shipped[-1] >= event.at:
             continue  # a deploy after it carries it
         out[event.id] = Candidate(event, _service_of(event))
-    ship_of = {repo: _first_at_or_after(ds) for repo, ds in by_repo.items()}
     for merge in (e for e in events if e.kind == _MERGE and e.at <= latest):
-        first = ship_of.get(merge.attrs.get("repo"))
-        ship = first(merge.at) if first is not None else None
-        if ship is not None and ship.id in out:
-            out[ship.id].ships.append(merge)
+        repo = merge.attrs.get("repo")
+        if repo not in times:
+            continue
+        i = bisect_left(times[repo], merge.at)  # the first deploy at or after the merge ships it
+        if i < len(times[repo]) and by_repo[repo][i].id in out:
+            out[by_repo[repo][i].id].ships.append(merge)
     return list(out.values())
-
-
-def _first_at_or_after(deploys: list[Event]) -> Callable[[datetime], Event | None]:
-    """The first of ``deploys`` (in their order) at or after a time: found by bisection when
-    they are in time order, as evidence always is, else by walking them."""
-    ats = [d.at for d in deploys]
-    if all(map(le, ats, ats[1:])):
-        def first(at: datetime) -> Event | None:
-            i = bisect_left(ats, at)
-            return deploys[i] if i < len(deploys) else None
-        return first
-    return lambda at: next((d for d in deploys if d.at >= at), None)
 
 
 def _roots(impact: Impact, catalog: Catalog) -> tuple[dict[str, datetime], set[str]]:
