@@ -235,8 +235,7 @@ def _page_events(messages: list[Any], *, channel_id: str, channel_name: str,
                         attrs["user_id"] = message["user"]
                         into[source_id] = Event.from_parts(
                             event_id("slack", "message", source_id), "slack", _MESSAGE,
-                            _EPOCH + timedelta(0, int(ts[:10]), int(ts[11:])), source_id, url,
-                            text, actor, (), attrs)
+                            ts_to_datetime(ts), source_id, url, text, actor, (), attrs)
                     continue
         event = message_event(message, channel_id=channel_id, channel_name=channel_name,
                               directory=directory, workspace=workspace, where=where)
