@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 from afteraction.analysis.decisions import Statement, find_decisions
 from afteraction.analysis.derive import derive_error_ratios
-from afteraction.analysis.evidence import Evidence
+from afteraction.analysis.evidence import Evidence, chat_lines
 from afteraction.analysis.impact import Impact, assess_impact
+from afteraction.analysis.keywords import fold_lines
 from afteraction.analysis.onset import Anomaly, detect_all
 from afteraction.analysis.phases import (
     Detection,
@@ -78,7 +79,8 @@ def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Ana
     anomalies = detect_all(all_series)
     anchor = _anchor(evidence)
     impact = assess_impact(anomalies, anchor, evidence.incident.services)
-    statements = find_decisions(evidence.events)
+    chat = fold_lines(chat_lines(evidence.events))  # scanned by three passes, folded once
+    statements = find_decisions(evidence.events, chat)
     detection = find_detection(evidence.events, impact.start, impact.services)
     if impact.start is None and detection is not None:
         impact = Impact(detection.at, None, impact.services, (), None)
@@ -87,7 +89,7 @@ def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Ana
     recovered = impact.recovered_at
     resolution = find_resolution(evidence.events, evidence.incident, recovered or impact.start)
     candidates = candidates_for(evidence.events, all_series, evidence.catalog, impact,
-                                anomalies, mitigation, lookback)
+                                anomalies, mitigation, lookback, chat)
     suspects = rank_suspects(candidates)
     confident = bool(suspects) and suspects[0].score >= CONFIDENT
     milestones = Milestones(impact.start, detection.at if detection else None,
@@ -104,7 +106,7 @@ def analyze(evidence: Evidence, lookback: timedelta = timedelta(hours=6)) -> Ana
     keep |= set(milestone_of)
     involved = set(impact.services) | {s.service for s in suspects[:3] if s.service}
     timeline = build_timeline(evidence.events, milestones, keep, impact.services,
-                              evidence.window.start, evidence.window.end, milestone_of)
+                              evidence.window.start, evidence.window.end, milestone_of, chat)
     related = find_related(evidence.events, evidence.incident, involved, impact.start)
     return Analysis(series=all_series, anomalies=tuple(anomalies), impact=impact,
                     detection=detection, mitigation=mitigation, recovered_at=recovered,

@@ -10,8 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from afteraction.analysis.keywords import LineScan, keyword_pattern, spellings
-from afteraction.model.events import Event, EventKind
+from afteraction.analysis.evidence import chat_lines
+from afteraction.analysis.keywords import (
+    FoldedLines,
+    LineScan,
+    fold_lines,
+    keyword_pattern,
+    spellings,
+)
+from afteraction.model.events import Event
 
 __all__ = ["ACTION_VERBS", "Statement", "find_decisions", "mitigation_kind_of_text"]
 
@@ -84,11 +91,6 @@ def mitigation_kind_of_text(text: str) -> str | None:
     return None
 
 
-_SPOKEN = (EventKind.MESSAGE, EventKind.UTTERANCE)
-"""Held here because looking a member up on the enum costs more than the comparison it feeds,
-and this pass makes one per event."""
-
-
 def _statement_of(line: str) -> tuple[str, str | None] | None:
     """What a chat line commits to, from its words alone: (decision | action, the mitigation it
     names), or None."""
@@ -105,12 +107,13 @@ def _statement_of(line: str) -> tuple[str, str | None] | None:
     return None
 
 
-def find_decisions(events: list[Event] | tuple[Event, ...]) -> list[Statement]:
+def find_decisions(events: list[Event] | tuple[Event, ...],
+                   chat: FoldedLines | None = None) -> list[Statement]:
     """Only the few chat lines that hold a statement's words, found for all lines at once, are
-    judged; in a long channel the rest are nearly all of them."""
-    texts = [event.text if event.kind in _SPOKEN else "" for event in events]
+    judged; in a long channel the rest are nearly all of them. ``chat``: the events'
+    :func:`chat_lines`, folded once for all the passes that scan them."""
     out = []
-    for i in _MAY_STATE.lines(texts):
+    for i in _MAY_STATE.lines(chat if chat is not None else fold_lines(chat_lines(events))):
         event = events[i]
         verdict = _statement_of(event.text)
         if verdict is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import attrgetter, eq
@@ -11,10 +11,17 @@ from afteraction.model.events import Event, EventKind, MetricSeries
 from afteraction.model.incident import Catalog, Incident, Window
 from afteraction.model.postmortem import SourceReport
 
-__all__ = ["Evidence"]
+__all__ = ["Evidence", "chat_lines"]
 
 _AT = attrgetter("at")
+_SPOKEN = (EventKind.MESSAGE, EventKind.UTTERANCE)
 _ORDER = attrgetter("at", "source", "id")
+
+
+def chat_lines(events: Sequence[Event]) -> list[str]:
+    """What each event says if it is chat (a message or an utterance), else "": the lines the
+    chat passes scan, a line's index being its event's."""
+    return [e.text if e.kind in _SPOKEN else "" for e in events]
 
 
 def _in_order(events: Iterable[Event]) -> list[Event]:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, product
 
-__all__ = ["LineScan", "keyword_pattern", "spellings"]
+__all__ = ["FoldedLines", "LineScan", "fold_lines", "keyword_pattern", "spellings"]
 
 
 Trie = dict[str, "Trie"]
@@ -164,11 +164,12 @@ class LineScan:
         self._patterns = [] if self._every_line else [
             _anchored(anchor, group) for anchor, group in sorted(_anchors(ascii_pieces).items())]
 
-    def lines(self, lines: Sequence[str]) -> list[int]:
-        """The indexes of the lines that may hold a keyword, ascending."""
+    def lines(self, lines: Sequence[str] | FoldedLines) -> list[int]:
+        """The indexes of the lines that may hold a keyword, ascending. Passes over the same
+        lines can share one :func:`fold_lines` of them."""
         if self._every_line:
-            return list(range(len(lines)))
-        folded = _fold(lines)
+            return list(range(len(lines.lines if isinstance(lines, FoldedLines) else lines)))
+        folded = lines if isinstance(lines, FoldedLines) else fold_lines(lines)
         patterns = [_OTHER, *self._patterns] if folded.marked else self._patterns
         starts = sorted(match.start() for pattern in patterns
                         for match in pattern.finditer(folded.data))
@@ -176,7 +177,7 @@ class LineScan:
 
 
 @dataclass(frozen=True, eq=False)
-class _Folded:
+class FoldedLines:
     lines: list[str]
     data: bytes
     """The lines joined, a byte for each character (so that every offset stays where it was),
@@ -202,24 +203,14 @@ class _Folded:
         return [bisect_right(ends, start) for start in starts]
 
 
-_last_folded: _Folded | None = None
-
-
-def _fold(lines: Sequence[str]) -> _Folded:
-    """A draft scans the same chat for decisions, mentions and the timeline, so the last lines
-    folded are kept with their text, for when the same lines come again: telling that they are
-    the same costs a glance at each line, joining and folding them a pass over every character."""
-    global _last_folded
-    last = _last_folded
-    if last is not None and last.lines == lines:
-        return last
+def fold_lines(lines: Sequence[str]) -> FoldedLines:
+    """The lines joined and lowered, once for every scan of them: a pass over every character."""
     text = _JOIN.join(lines)
     counted = text.count(_JOIN) == len(lines) - 1
     try:
-        folded = _Folded(list(lines), text.encode("latin-1").translate(_FOLD),
-                         not text.isascii(), (), counted)
+        return FoldedLines(list(lines), text.encode("latin-1").translate(_FOLD),
+                           not text.isascii(), (), counted)
     except UnicodeEncodeError:  # rarer: it takes a look at each line
-        folded = _Folded(list(lines), text.encode("ascii", "replace").lower(), False,
-                         tuple(i for i, line in enumerate(lines) if not line.isascii()), counted)
-    _last_folded = folded
-    return folded
+        return FoldedLines(list(lines), text.encode("ascii", "replace").lower(), False,
+                           tuple(i for i, line in enumerate(lines) if not line.isascii()),
+                           counted)

@@ -21,8 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
 
+from afteraction.analysis.evidence import chat_lines
 from afteraction.analysis.impact import Impact
-from afteraction.analysis.keywords import LineScan, keyword_pattern, spellings
+from afteraction.analysis.keywords import (
+    FoldedLines,
+    LineScan,
+    fold_lines,
+    keyword_pattern,
+    spellings,
+)
 from afteraction.analysis.lag import lag_log_ratio
 from afteraction.analysis.onset import Anomaly
 from afteraction.analysis.phases import Mitigation
@@ -116,11 +123,11 @@ _CLOSING = ("deploy", "release", "rollout", *spellings(("v",), "0123456789"))
 the patterns in ``_mentions``."""
 
 
-def _mentions(candidates: list[Candidate], events: Sequence[Event], texts: list[str],
+def _mentions(candidates: list[Candidate], events: Sequence[Event], chat: FoldedLines,
               talk_from: datetime) -> dict[str, list[str]]:
     """Candidate id -> ids of the messages from ``talk_from`` on that name it (its version, PR
-    number, flag key, or its service next to "deploy"/"rollout"). ``texts``: what each event
-    says if it is chat, else "". Only the few lines holding a word a mention needs, found for
+    number, flag key, or its service next to "deploy"/"rollout"). ``chat``: the events'
+    :func:`chat_lines`, folded. Only the few lines holding a word a mention needs, found for
     all lines at once, are read, each distinct line once."""
     tokens: dict[str, list[str]] = {}
     numbers: dict[str, list[str]] = {}
@@ -141,7 +148,8 @@ def _mentions(candidates: list[Candidate], events: Sequence[Event], texts: list[
     # a line naming a token that holds one of these words holds the word ("v2" in "v2.14.0")
     holds_needed = keyword_pattern(needed) if needed else None
     needed.update(t for t in tokens if holds_needed is None or not holds_needed.search(t))
-    lines = [i for i in (LineScan(needed).lines(texts) if needed else ())
+    texts = chat.lines
+    lines = [i for i in (LineScan(needed).lines(chat) if needed else ())
              if events[i].kind in _SPOKEN and events[i].at >= talk_from]
     # only the tokens these lines hold can match in them, so only those need a pattern (a
     # token's first characters, which many share, rule most of them out)
@@ -244,8 +252,10 @@ def _roots(impact: Impact, catalog: Catalog) -> tuple[dict[str, datetime], set[s
 
 def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
                    catalog: Catalog, impact: Impact, anomalies: list[Anomaly],
-                   mitigation: Mitigation | None, lookback: timedelta) -> list[Candidate]:
-    """Every candidate change with its features (the scoring model's input)."""
+                   mitigation: Mitigation | None, lookback: timedelta,
+                   chat: FoldedLines | None = None) -> list[Candidate]:
+    """Every candidate change with its features (the scoring model's input). ``chat``: the
+    events' :func:`chat_lines`, folded once for all the passes that scan them."""
     if impact.start is None:
         return []
     start = impact.start
@@ -256,19 +266,8 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
                                 and s.signal in ("error_ratio", "latency"))
     upstream_of = {s: catalog.upstream_of(s) for s in affected}
     talk_from = start - timedelta(minutes=5)
-    # One pass sorts out the two kinds of event the features read; the helpers below then walk
-    # a few thousand changes instead of every chat line. (The chat is read as the other passes
-    # read it, whole, which lets its scan reuse their text: see ``LineScan``.)
-    changes: list[Event] = []
-    said: list[str] = []
-    for e in events:
-        kind = e.kind
-        if kind in _SPOKEN:
-            said.append(e.text)
-            continue
-        said.append("")
-        if kind in CHANGE_KINDS:
-            changes.append(e)
+    # the helpers below walk a few thousand changes instead of every chat line
+    changes = [e for e in events if e.kind in CHANGE_KINDS]
     minutes = lookback.total_seconds() / 60
     by_service: dict[str | None, list[MetricSeries]] = {}
     for one in pod_series(series):
@@ -278,7 +277,8 @@ def candidates_for(events: tuple[Event, ...], series: tuple[MetricSeries, ...],
     out = _candidate_events(changes, start, lookback)
     actions = _undo_actions(changes, start)
     rolled_back = _rolled_back(changes)
-    named = _mentions(out, events, said, talk_from)
+    named = _mentions(out, events, chat if chat is not None else fold_lines(chat_lines(events)),
+                      talk_from)
     for c in out:
         e, service = c.event, c.service
         lag = (start - e.at).total_seconds()

@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from afteraction.analysis.keywords import LineScan, keyword_pattern, spellings
+from afteraction.analysis.evidence import chat_lines
+from afteraction.analysis.keywords import (
+    FoldedLines,
+    LineScan,
+    fold_lines,
+    keyword_pattern,
+    spellings,
+)
 from afteraction.model.events import CHANGE_KINDS, Event, EventKind
 from afteraction.model.postmortem import Phase, TimelineEntry
 
@@ -119,22 +126,24 @@ def _notable(line: str) -> str | None:
 
 def build_timeline(events: tuple[Event, ...], m: Milestones, keep_ids: set[str],
                    affected: tuple[str, ...], window_start: datetime, window_end: datetime,
-                   milestone_of: dict[str, str]) -> list[TimelineEntry]:
+                   milestone_of: dict[str, str],
+                   chat: FoldedLines | None = None) -> list[TimelineEntry]:
     """``keep_ids``: events the analysis cites (suspects, decisions, detection...) always stay.
     Of the chat only the cited lines and the few that may be notable, found for all lines at
-    once, are looked at: in a long channel the rest are nearly all of it."""
+    once, are looked at: in a long channel the rest are nearly all of it. ``chat``: the
+    events' :func:`chat_lines`, folded once for all the passes that scan them."""
+    if chat is None:
+        chat = fold_lines(chat_lines(events))
+    texts = chat.lines
     alerts: list[Event] = []
     deploys: list[Event] = []
     looked_at: list[int] = []  # the events other than chat, and the chat cited
-    texts: list[str] = []  # the chat lines, "" for the other events
     for i, e in enumerate(events):  # one pass for all: touching 50,000 events costs the most
         kind = e.kind
         if kind in _SPOKEN:
-            texts.append(e.text)
             if e.id in keep_ids:
                 looked_at.append(i)
             continue
-        texts.append("")
         looked_at.append(i)
         if kind == _ALERT:
             alerts.append(e)
@@ -142,7 +151,7 @@ def build_timeline(events: tuple[Event, ...], m: Milestones, keep_ids: set[str],
             deploys.append(e)
     judged: dict[str, str | None] = {}  # a channel's stock lines come back again and again
     notable: dict[int, str | None] = {}
-    for i in _MAY_BE_NOTABLE.lines(texts):
+    for i in _MAY_BE_NOTABLE.lines(chat):
         line = texts[i]
         if line not in judged:
             judged[line] = _notable(line)
