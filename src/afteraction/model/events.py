@@ -64,11 +64,8 @@ CHANGE_KINDS = frozenset({EventKind.DEPLOY, EventKind.MERGE, EventKind.CONFIG, E
 
 def event_id(source: str, kind: str, source_id: str) -> str:
     """A stable, short, readable id: the same raw record always gets the same id."""
-    digest = _sha1(f"{source}\x1f{kind}\x1f{source_id}".encode()).hexdigest()[:10]
+    digest = hashlib.sha1(f"{source}\x1f{kind}\x1f{source_id}".encode()).hexdigest()[:10]
     return f"{source}-{kind}-{digest}"
-
-
-_sha1 = hashlib.sha1
 
 
 class Event(BaseModel):
